@@ -1,0 +1,96 @@
+package socketio
+
+import (
+	"sync"
+
+	"socketlab/reference/engineio"
+	"socketlab/reference/socketio/parser"
+)
+
+// BroadcastOperator describes a set of sockets of one namespace: rooms
+// (union), rooms to except, and possibly the sender to exclude. Each
+// method returns a new operator, so operators can be shared and reused.
+type BroadcastOperator struct {
+	nsp *Namespace
+	t   target
+}
+
+// To adds rooms to the union of target rooms.
+func (b *BroadcastOperator) To(rooms ...string) *BroadcastOperator {
+	next := *b
+	next.t.rooms = append(append([]string(nil), b.t.rooms...), rooms...)
+	return &next
+}
+
+// In is an alias of To.
+func (b *BroadcastOperator) In(rooms ...string) *BroadcastOperator { return b.To(rooms...) }
+
+// Except removes every socket in rooms from the targets.
+func (b *BroadcastOperator) Except(rooms ...string) *BroadcastOperator {
+	next := *b
+	next.t.except = append(append([]string(nil), b.t.except...), rooms...)
+	return &next
+}
+
+// targetsPool recycles the slices that hold a broadcast's targets, so a
+// busy server does not allocate a 1,000-entry slice per event.
+var targetsPool = sync.Pool{New: func() any { s := make([]*Socket, 0, 64); return &s }}
+
+// Emit sends an event to every target socket. The packet is encoded once
+// and the same Engine.IO messages (hence, over WebSocket, the same
+// prepared frames) are queued on every target connection. Acknowledgements
+// are not supported on broadcasts.
+func (b *BroadcastOperator) Emit(event string, args ...any) error {
+	if err := checkEventName(event); err != nil {
+		return err
+	}
+	msgs, err := encodeMessages(&parser.Packet{
+		Type:      parser.Event,
+		Namespace: b.nsp.name,
+		ID:        -1,
+		Data:      eventData(event, args),
+	})
+	if err != nil {
+		return err
+	}
+	b.send(msgs)
+	return nil
+}
+
+func (b *BroadcastOperator) send(msgs []*engineio.Message) {
+	bufp := targetsPool.Get().(*[]*Socket)
+	targets := b.nsp.adapter.collect((*bufp)[:0], b.t)
+	for _, s := range targets {
+		// A full queue closes that one slow connection; the others go on.
+		_ = s.conn.session.Send(msgs...)
+	}
+	clear(targets)
+	*bufp = targets[:0]
+	targetsPool.Put(bufp)
+}
+
+// Sockets returns the target sockets (a snapshot).
+func (b *BroadcastOperator) Sockets() []*Socket {
+	return b.nsp.adapter.collect(nil, b.t)
+}
+
+// DisconnectSockets disconnects every target socket.
+func (b *BroadcastOperator) DisconnectSockets(close bool) {
+	for _, s := range b.Sockets() {
+		s.Disconnect(close)
+	}
+}
+
+// SocketsJoin makes every target socket join rooms.
+func (b *BroadcastOperator) SocketsJoin(rooms ...string) {
+	for _, s := range b.Sockets() {
+		s.Join(rooms...)
+	}
+}
+
+// SocketsLeave makes every target socket leave room.
+func (b *BroadcastOperator) SocketsLeave(room string) {
+	for _, s := range b.Sockets() {
+		s.Leave(room)
+	}
+}

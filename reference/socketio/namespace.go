@@ -1,0 +1,145 @@
+package socketio
+
+import (
+	"sync"
+)
+
+// Middleware runs when a socket asks to join a namespace, before it is
+// connected. Returning an error refuses the connection: the client gets a
+// CONNECT_ERROR carrying the error (see ConnectError). A middleware may
+// set Socket.Data. Middlewares run one after the other on the connection's
+// goroutine; the first error stops the chain.
+type Middleware func(s *Socket) error
+
+// Namespace is a communication channel multiplexed over the connections
+// (socket.io's Namespace). Sockets join it with a CONNECT packet; it owns
+// their rooms.
+type Namespace struct {
+	name    string
+	server  *Server
+	adapter *adapter
+
+	mu           sync.RWMutex
+	middlewares  []Middleware
+	onConnection []func(*Socket)
+	sockets      map[string]*Socket
+}
+
+func newNamespace(server *Server, name string) *Namespace {
+	return &Namespace{
+		name:    name,
+		server:  server,
+		adapter: newAdapter(),
+		sockets: make(map[string]*Socket),
+	}
+}
+
+// Name is the namespace's name, e.g. "/" or "/admin".
+func (n *Namespace) Name() string { return n.name }
+
+// Use appends a connection middleware.
+func (n *Namespace) Use(m Middleware) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.middlewares = append(n.middlewares, m)
+}
+
+// OnConnection registers a handler called for each socket that joined the
+// namespace, after its CONNECT reply has been queued. Register the
+// socket's event handlers there: events the client sends are dispatched
+// only after the connection handlers have returned.
+func (n *Namespace) OnConnection(h func(*Socket)) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.onConnection = append(n.onConnection, h)
+}
+
+func (n *Namespace) runMiddlewares(s *Socket) error {
+	n.mu.RLock()
+	chain := n.middlewares
+	n.mu.RUnlock()
+	for _, m := range chain {
+		if err := m(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add connects s: it joins its own room, the client is told its id, and
+// the connection handlers run.
+func (n *Namespace) add(s *Socket) {
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	handlers := n.onConnection
+	n.mu.Unlock()
+	n.adapter.addAll(s, s.id)
+	s.markConnected()
+	for _, h := range handlers {
+		h(s)
+	}
+}
+
+func (n *Namespace) remove(s *Socket) {
+	n.adapter.delAll(s)
+	n.mu.Lock()
+	if n.sockets[s.id] == s {
+		delete(n.sockets, s.id)
+	}
+	n.mu.Unlock()
+}
+
+// Socket returns the connected socket with id, or nil.
+func (n *Namespace) Socket(id string) *Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.sockets[id]
+}
+
+// Sockets returns the connected sockets (a snapshot).
+func (n *Namespace) Sockets() []*Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]*Socket, 0, len(n.sockets))
+	for _, s := range n.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Len is the number of connected sockets.
+func (n *Namespace) Len() int {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return len(n.sockets)
+}
+
+// RoomSize is the number of sockets in room.
+func (n *Namespace) RoomSize(room string) int { return n.adapter.roomSize(room) }
+
+// To selects rooms for a broadcast (the union of all rooms named in the
+// chain: a socket in several of them gets the event once).
+func (n *Namespace) To(rooms ...string) *BroadcastOperator {
+	return (&BroadcastOperator{nsp: n}).To(rooms...)
+}
+
+// In is an alias of To.
+func (n *Namespace) In(rooms ...string) *BroadcastOperator { return n.To(rooms...) }
+
+// Except excludes every socket in rooms from a broadcast.
+func (n *Namespace) Except(rooms ...string) *BroadcastOperator {
+	return (&BroadcastOperator{nsp: n}).Except(rooms...)
+}
+
+// Emit sends an event to every socket of the namespace.
+func (n *Namespace) Emit(event string, args ...any) error {
+	return (&BroadcastOperator{nsp: n}).Emit(event, args...)
+}
+
+// DisconnectSockets disconnects every socket of the namespace (close:
+// also close their connections).
+func (n *Namespace) DisconnectSockets(close bool) {
+	for _, s := range n.Sockets() {
+		s.Disconnect(close)
+	}
+}

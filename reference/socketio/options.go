@@ -1,0 +1,43 @@
+package socketio
+
+import (
+	"time"
+
+	"socketlab/reference/engineio"
+)
+
+// Options configures a Server. The zero value is usable: every unset field
+// takes socket.io's default.
+type Options struct {
+	// Engine configures the Engine.IO layer (transports, heartbeat,
+	// maxPayload, CORS, send queue). Its Path defaults to "/socket.io/"
+	// here, as in socket.io, instead of Engine.IO's "/engine.io/".
+	Engine engineio.Options
+
+	// ConnectTimeout closes a connection that has not joined any namespace
+	// within this delay (socket.io's connectTimeout, default 45s).
+	ConnectTimeout time.Duration
+
+	// MaxAttachments bounds the binary attachments of one packet
+	// (socket.io-parser's default: 10).
+	MaxAttachments int
+}
+
+// DefaultPath is where socket.io serves by default.
+const DefaultPath = "/socket.io/"
+
+// DefaultConnectTimeout is socket.io's connectTimeout default.
+const DefaultConnectTimeout = 45 * time.Second
+
+func (o Options) withDefaults() Options {
+	if o.Engine.Path == "" {
+		o.Engine.Path = DefaultPath
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.MaxAttachments <= 0 {
+		o.MaxAttachments = 10
+	}
+	return o
+}

@@ -1,0 +1,64 @@
+package testee_test
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"socketlab/interop"
+	"socketlab/reference/testee"
+)
+
+// serve starts a testee on 127.0.0.1:0 and returns its http:// URL.
+func serve(t *testing.T, opts testee.Options) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := testee.New(opts)
+	httpServer := &http.Server{Handler: srv}
+	go func() { _ = httpServer.Serve(ln) }()
+	t.Cleanup(func() {
+		srv.Close()
+		_ = httpServer.Close()
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// TestOfficialClientAgainstGoServer runs the official socket.io-client 4.8
+// (Node) against our server over polling only, WebSocket only and the
+// default (polling, then upgrade): handshake, auth payload, events, acks
+// both ways, binary both ways, a custom namespace, rooms with the sender
+// excluded, disconnect and heartbeats. The same scenarios pass against the
+// official Node server (package interop's own tests), so a failure here is
+// ours.
+func TestOfficialClientAgainstGoServer(t *testing.T) {
+	interop.Require(t)
+	url := serve(t, testee.DefaultOptions)
+	for _, transports := range interop.Transports {
+		t.Run(transports, func(t *testing.T) {
+			results := interop.RunClientScenarios(t, url, transports)
+			interop.AssertScenarios(t, results, interop.AllScenarios)
+		})
+	}
+}
+
+// TestOfficialClientConnectErrorWithData: a middleware's refusal reaches
+// the official client as connect_error with its message and data, and the
+// right token connects.
+func TestOfficialClientConnectErrorWithData(t *testing.T) {
+	interop.Require(t)
+	opts := testee.DefaultOptions
+	opts.AuthToken = "secret"
+	url := serve(t, opts)
+	want := []string{"connect_error", "auth", "events", "namespace"}
+	for _, transports := range interop.Transports {
+		t.Run(transports, func(t *testing.T) {
+			results := interop.RunClientScenarios(t, url, transports,
+				"--expect-token", "secret", "--scenario", strings.Join(want, ","))
+			interop.AssertScenarios(t, results, want)
+		})
+	}
+}

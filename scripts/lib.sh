@@ -1,0 +1,51 @@
+# Shared set-up steps for scripts/run and scripts/test. Each step installs
+# only what is missing, says what it does, and works as root (CI) or
+# through sudo.
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+apt_updated=""
+apt_install() {
+	if [ -z "$apt_updated" ]; then
+		say "apt-get update"
+		$SUDO apt-get update -qq
+		apt_updated=1
+	fi
+	say "installing Debian packages: $*"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
+}
+
+# ensure_go puts a Go toolchain >= 1.21 on PATH; go.mod asks for 1.26 and
+# the go command fetches that toolchain itself (GOTOOLCHAIN=auto).
+ensure_go() {
+	if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+		export PATH="/usr/local/go/bin:$PATH"
+	fi
+	if ! command -v go >/dev/null 2>&1; then
+		echo "Go is not installed: install Go 1.26 (https://go.dev/doc/install) and run this again." >&2
+		exit 1
+	fi
+	export PATH="$(go env GOPATH)/bin:$PATH"
+}
+
+# ensure_node installs Node.js and npm (the official socket.io packages
+# run on them in the interop tests).
+ensure_node() {
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		apt_install nodejs npm
+	fi
+}
+
+# npm_ci installs a fixture folder's locked packages when they are
+# missing or older than its package-lock.json.
+npm_ci() {
+	local dir="$1"
+	if [ ! -f "$dir/node_modules/.package-lock.json" ] || ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed"; then
+		say "npm ci in $dir"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+		cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed"
+	fi
+}
