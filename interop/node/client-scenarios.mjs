@@ -484,7 +484,9 @@ const scenarios = {
     const disconnects = record(socket, "disconnect");
     const hs = { pingInterval: socket.io.engine._pingInterval, pingTimeout: socket.io.engine._pingTimeout };
     ctx.details.handshake = hs;
-    const wait = Math.max(1200, 3 * ((hs.pingInterval || 300) + (hs.pingTimeout || 200)));
+    // long enough for several pings, and for the server to give up on us
+    // (pingInterval + pingTimeout) if it did not accept our pongs
+    const wait = Math.max(1200, 2 * (hs.pingInterval || 300) + (hs.pingTimeout || 200));
     await sleep(wait);
     ctx.details.pings = pings.length;
     ctx.details.waitedMs = wait;

@@ -28,7 +28,8 @@ var packetTypeNames = [...]string{"open", "close", "ping", "pong", "message", "u
 // String returns the name socket.io gives the type ("open", "ping"...).
 func (t PacketType) String() string {
 	if !t.Valid() {
-		return "PacketType(" + string(rune(t)) + ")"
+		const hex = "0123456789abcdef"
+		return "PacketType(0x" + string([]byte{hex[t>>4], hex[t&0xf]}) + ")"
 	}
 	return packetTypeNames[t-PacketOpen]
 }

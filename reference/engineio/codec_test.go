@@ -147,7 +147,7 @@ func TestPacketTypeString(t *testing.T) {
 	require.Equal(t, "open", PacketOpen.String())
 	require.Equal(t, "noop", PacketNoop.String())
 	require.Equal(t, "message", PacketMessage.String())
-	require.Equal(t, "PacketType(x)", PacketType('x').String())
+	require.Equal(t, "PacketType(0x78)", PacketType('x').String())
 	require.False(t, PacketType('7').Valid())
 }
 

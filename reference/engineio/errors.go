@@ -69,8 +69,7 @@ func (e *HTTPError) Error() string {
 	return "engineio: " + strconv.Itoa(e.Status) + " code " + strconv.Itoa(e.Code) + ": " + e.Message
 }
 
-// The standard rejections. They are package values so that tests and
-// callers can compare with errors.Is.
+// The standard rejections, with socket.io's codes and messages.
 var (
 	errUnknownTransport = &HTTPError{http.StatusBadRequest, CodeUnknownTransport, "Transport unknown"}
 	errUnknownSID       = &HTTPError{http.StatusBadRequest, CodeUnknownSID, "Session ID unknown"}

@@ -31,10 +31,15 @@ func (s *Session) startHeartbeat() {
 
 // armLocked re-arms the heartbeat timer for phase in d.
 func (s *Session) armLocked(phase heartbeatPhase, d time.Duration) {
+	s.armAtLocked(phase, time.Now(), time.Now().Add(d))
+}
+
+// armAtLocked re-arms the heartbeat timer for phase at due.
+func (s *Session) armAtLocked(phase heartbeatPhase, now, due time.Time) {
 	s.hbPhase = phase
-	s.hbDue = time.Now().Add(d)
+	s.hbDue = due
 	if s.hbTimer != nil {
-		s.hbTimer.Reset(d)
+		s.hbTimer.Reset(due.Sub(now))
 	}
 }
 
@@ -56,7 +61,17 @@ func (s *Session) onHeartbeat() {
 	switch s.hbPhase {
 	case hbWaitPing:
 		conn := s.enqueueControlLocked(pingMessage)
-		s.armLocked(hbWaitPong, s.srv.opts.PingTimeout)
+		// The pong is due PingTimeout after the ping was due, not after
+		// this late callback: a session is then known dead exactly
+		// pingInterval+pingTimeout after its last pong, which is when a
+		// client stops trusting it too. A callback so late that this
+		// leaves the client less than half of PingTimeout gets that half.
+		now := time.Now()
+		due := s.hbDue.Add(s.srv.opts.PingTimeout)
+		if least := now.Add(s.srv.opts.PingTimeout / 2); due.Before(least) {
+			due = least
+		}
+		s.armAtLocked(hbWaitPong, now, due)
 		s.mu.Unlock()
 		if conn != nil {
 			go s.flushLoop(conn)
@@ -79,4 +94,13 @@ func (s *Session) onPong() {
 		s.armLocked(hbWaitPing, s.srv.opts.PingInterval)
 	}
 	s.mu.Unlock()
+}
+
+// pongOverdue reports whether the pong is late even though the timer has
+// not fired yet (timers run late on a busy machine). Requests check it so
+// that a dead session is not served in that gap.
+func (s *Session) pongOverdue() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hbPhase == hbWaitPong && s.stateLocked() != stateClosed && !time.Now().Before(s.hbDue)
 }

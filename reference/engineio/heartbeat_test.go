@@ -85,3 +85,19 @@ func TestUnsolicitedPong(t *testing.T) {
 	require.Equal(t, websocket.CloseNormalClosure, c.expectClose())
 	require.Equal(t, ReasonPingTimeout, r.waitClose(t).reason)
 }
+
+// A request that arrives after the pong deadline, while the timer has not
+// fired yet (a busy machine), finds the session dead.
+func TestPongOverdueBeforeTimerFires(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	sid, r := ts.handshake(t)
+	s := r.session
+	s.mu.Lock()
+	s.hbTimer.Stop()
+	s.queue = append(s.queue, pingMessage)
+	s.hbPhase = hbWaitPong
+	s.hbDue = time.Now().Add(-time.Millisecond)
+	s.mu.Unlock()
+	requireHTTPError(t, get(t, ts.pollURL(sid)), 400, 1, "Session ID unknown")
+	require.Equal(t, ReasonPingTimeout, r.waitClose(t).reason)
+}

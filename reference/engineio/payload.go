@@ -22,9 +22,14 @@ func DecodePayload(body []byte) ([]Packet, error) {
 	if !utf8.Valid(body) {
 		return nil, fmt.Errorf("%w: %w: not UTF-8", ErrInvalidPayload, ErrInvalidPacket)
 	}
-	// No capacity from bytes.Count: a hostile body of separators would
-	// allocate a slot per byte before failing on the first empty segment.
-	packets := make([]Packet, 0, 4)
+	// Every packet takes at least one byte, so k separators need 2k+1
+	// bytes: a body with more (a run of separators) is rejected before
+	// anything is allocated, and the count below is at most len(body)/2+1.
+	n := bytes.Count(body, []byte{recordSeparator}) + 1
+	if 2*n-1 > len(body) {
+		return nil, fmt.Errorf("%w: %w: empty segment", ErrInvalidPayload, ErrInvalidPacket)
+	}
+	packets := make([]Packet, 0, n)
 	for i := 0; ; i++ {
 		seg, rest, more := bytes.Cut(body, []byte{recordSeparator})
 		p, err := decodeTextPacket(seg)

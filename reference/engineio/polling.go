@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -28,6 +29,14 @@ func (s *Session) servePolling(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// probeHold is how long a GET that arrives during an upgrade, after the
+// probe, is held before a noop answers it: the client waits for that GET
+// to return before it completes the upgrade, so the hold must be short,
+// but an immediate noop would answer 200 to a GET that raced the upgrade
+// packet already on its way. socket.io releases such GETs on a 100 ms
+// interval.
+const probeHold = 100 * time.Millisecond
+
 // servePoll answers a GET with the queued packets, waiting for some when
 // there are none. The wait ends with a packet: the heartbeat queues a ping
 // every PingInterval, an upgrade or a close wakes it too. A second GET
@@ -47,8 +56,22 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.pollActive = true
+	var hold *time.Timer // running while a GET is held during an upgrade
+	defer func() {
+		if hold != nil {
+			hold.Stop()
+		}
+	}()
+	held := false
 	for {
-		batch, last := s.takePollLocked()
+		if s.transport != TransportPolling {
+			// Upgraded while this GET waited.
+			s.pollActive = false
+			s.mu.Unlock()
+			writeHTTPError(w, errBadRequest)
+			return
+		}
+		batch, last := s.takePollLocked(held)
 		if batch != nil {
 			// Cleared before writing: the client sends its next GET as
 			// soon as it has read this answer.
@@ -61,6 +84,13 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
+		if s.probed && hold == nil {
+			hold = time.NewTimer(probeHold)
+		}
+		var holdC <-chan time.Time
+		if hold != nil {
+			holdC = hold.C
+		}
 		if s.pollWake == nil {
 			s.pollWake = make(chan struct{}, 1)
 		}
@@ -68,6 +98,8 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		select {
 		case <-wake:
+		case <-holdC:
+			held = true
 		case <-r.Context().Done():
 			// socket.io: "poll connection closed prematurely".
 			s.mu.Lock()
@@ -82,21 +114,19 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 
 // takePollLocked returns what a GET should answer now, or nil to wait.
 // last is true when the answer ends a graceful Close: the session
-// finishes once it is written.
+// finishes once it is written. held tells that the GET has been held for
+// probeHold during an upgrade.
 //
 // A payload holds as many queued packets as fit in MaxPayload bytes (at
 // least one); the rest wait for the next GET. socket.io's server sends its
 // whole buffer at once; the cap bounds the size of one response, and the
 // client polls again immediately.
-func (s *Session) takePollLocked() (batch []*Message, last bool) {
-	switch {
-	case s.stateLocked() == stateClosed:
+func (s *Session) takePollLocked(held bool) (batch []*Message, last bool) {
+	if s.stateLocked() == stateClosed {
 		if s.finalPacket == noopMessage {
 			return noopBatch, false
 		}
 		return closeBatch, false
-	case s.transport != TransportPolling:
-		return noopBatch, false // upgraded while waiting
 	}
 	if len(s.queue) > 0 {
 		n, size := 0, int64(0)
@@ -124,9 +154,10 @@ func (s *Session) takePollLocked() (batch []*Message, last bool) {
 	if s.stateLocked() == stateClosing {
 		return closeBatch, true
 	}
-	if s.probed {
-		// The client is upgrading: it waits for this GET to return before
-		// it completes the upgrade.
+	if s.pollRelease || (held && s.probed) {
+		// The client is upgrading: it completes the upgrade once this GET
+		// has returned.
+		s.pollRelease = false
 		return noopBatch, false
 	}
 	return nil, false

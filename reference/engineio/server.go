@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -28,10 +29,12 @@ type Server struct {
 	onConnection func(*Session) Handler
 	upgrader     websocket.Upgrader
 	openTail     string // the end of every open packet, after the upgrades
+	flushWatch   flushWatch
 
-	mu       sync.RWMutex
-	sessions map[string]*Session
-	closed   bool
+	mu        sync.RWMutex
+	sessions  map[string]*Session
+	lingering map[string]struct{} // sids closed by their client, see remove
+	closed    bool
 }
 
 // writeBufferPool lends write buffers to every WebSocket connection of
@@ -161,6 +164,15 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s := srv.session(sid)
 	if s == nil {
+		if transport == TransportPolling && r.Method == http.MethodGet && srv.takeLingering(sid) {
+			writePayload(w, noopBatch)
+			return
+		}
+		writeHTTPError(w, errUnknownSID)
+		return
+	}
+	if s.pongOverdue() {
+		s.finish(ReasonPingTimeout, nil, websocket.CloseNormalClosure)
 		writeHTTPError(w, errUnknownSID)
 		return
 	}
@@ -230,7 +242,12 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport s
 		closeConn(conn, websocket.CloseGoingAway, srv.opts.WriteTimeout)
 		return
 	}
-	s.runWebSocket(conn)
+	// The session's reader runs on a goroutine of its own and this handler
+	// returns: a hijacked connection's handler goroutine keeps net/http's
+	// per-connection buffers (8 KiB of bufio plus the response's) alive,
+	// more than an idle session should cost. Still one goroutine per
+	// session.
+	go s.runWebSocket(conn)
 }
 
 // open creates, registers and announces a session, with its open packet
@@ -254,10 +271,34 @@ func (srv *Server) open(r *http.Request, transport string, conn *websocket.Conn)
 	return s
 }
 
-func (srv *Server) remove(s *Session) {
+// remove unregisters a finished session. With linger, the sid answers
+// one more polling GET with a noop during lingerTime (see finish).
+func (srv *Server) remove(s *Session, linger bool) {
 	srv.mu.Lock()
 	if srv.sessions[s.id] == s {
 		delete(srv.sessions, s.id)
 	}
+	if linger && !srv.closed {
+		if srv.lingering == nil {
+			srv.lingering = make(map[string]struct{})
+		}
+		srv.lingering[s.id] = struct{}{}
+	}
 	srv.mu.Unlock()
+	if linger {
+		time.AfterFunc(lingerTime, func() { srv.takeLingering(s.id) })
+	}
+}
+
+// lingerTime is how long the sid of a session closed by the client stays
+// known for the GET that raced its close.
+const lingerTime = time.Second
+
+// takeLingering reports whether sid lingers, and forgets it.
+func (srv *Server) takeLingering(sid string) bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	_, ok := srv.lingering[sid]
+	delete(srv.lingering, sid)
+	return ok
 }

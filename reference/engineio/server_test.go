@@ -86,9 +86,9 @@ func TestRequestErrors(t *testing.T) {
 	base := ts.url
 	cases := []struct {
 		name, method, query string
-		header               http.Header
-		status, code         int
-		message              string
+		header              http.Header
+		status, code        int
+		message             string
 	}{
 		{"no transport", "GET", "?EIO=4", nil, 400, 0, "Transport unknown"},
 		{"unknown transport", "GET", "?EIO=4&transport=abc", nil, 400, 0, "Transport unknown"},

@@ -41,12 +41,21 @@ type Session struct {
 	ws       *websocket.Conn // the WebSocket transport, once it is the active one
 	flushing bool            // a goroutine is writing the queue to ws
 
+	// While the WebSocket reader runs HandleMessage, a Send does not start
+	// a flush goroutine: the reader writes the queue itself when the
+	// handler returns (see kickLocked).
+	readerBusy    atomic.Bool // set by the reader without mu, cleared with it
+	flushDeferred bool        // a flush waits for the reader
+	deferredEpoch uint32      // the flushWatch epoch when it started waiting
+	watched       bool        // the session is in its server's flushWatch
+
 	pollWake   chan struct{} // wakes the pending GET; made by the first one that waits
 	pollActive bool          // a GET is waiting for packets
 	postActive bool          // a POST is being read and delivered
 
 	probe        *websocket.Conn // an upgrade in progress
-	probed       bool            // ... whose probe was answered: GETs return at once
+	probed       bool            // ... whose probe was answered (GETs then wait briefly)
+	pollRelease  bool            // the GET pending at the probe must return a noop
 	upgradeTimer *time.Timer
 
 	hbTimer *time.Timer
@@ -81,8 +90,9 @@ func newSession(srv *Server, r *http.Request, transport string, conn *websocket.
 		transport: transport,
 	}
 	if conn != nil {
-		// The handshake goroutine writes the open packet itself before it
-		// starts reading, so it takes the writer role from the start.
+		// The session's reader goroutine writes the open packet itself
+		// before it starts reading, so it takes the writer role from the
+		// start (see runWebSocket).
 		s.ws = conn
 		s.flushing = true
 	}
@@ -133,7 +143,7 @@ func (s *Session) Send(msgs ...*Message) error {
 			s.queue = append(s.queue, m)
 		}
 	}
-	conn := s.kickLocked()
+	conn := s.kickLocked(true)
 	s.mu.Unlock()
 	if conn != nil {
 		go s.flushLoop(conn)
@@ -145,23 +155,93 @@ func (s *Session) Send(msgs ...*Message) error {
 // not count against the queue limit: there is at most one per interval.
 func (s *Session) enqueueControlLocked(m *Message) *websocket.Conn {
 	s.queue = append(s.queue, m)
-	return s.kickLocked()
+	return s.kickLocked(false)
 }
 
-// kickLocked makes the active transport take the queue: over WebSocket it
-// claims the writer role and returns the connection for which the caller
-// must start flushLoop (nil when a flush already runs); over polling it
-// wakes the pending GET.
-func (s *Session) kickLocked() *websocket.Conn {
-	if s.ws != nil {
-		if s.flushing {
-			return nil
-		}
-		s.flushing = true
-		return s.ws
+// maxDeferredQueued bounds the packets a deferred flush may hold back
+// (see kickLocked).
+const maxDeferredQueued = 64
+
+// kickLocked makes the active transport take the queue: over polling it
+// wakes the pending GET; over WebSocket it claims the writer role and
+// returns the connection for which the caller must start flushLoop (nil
+// when a flush already runs).
+//
+// When the session's reader is inside HandleMessage, a deferrable kick
+// (a message, not a ping) leaves the flush to the reader, which writes
+// the queue as soon as the handler returns: a reply then costs no
+// goroutine hand-off (which doubles the latency of a round trip), and the
+// packets sent by one handler go out in one batch. So that a slow handler
+// cannot hold back what other goroutines send, the wait is bounded: the
+// server's flushWatch flushes a queue deferred for more than about a
+// millisecond, and 64 queued packets flush at once.
+func (s *Session) kickLocked(deferrable bool) *websocket.Conn {
+	if s.ws == nil {
+		s.wakePollLocked()
+		return nil
 	}
-	s.wakePollLocked()
-	return nil
+	if s.flushing {
+		return nil
+	}
+	if deferrable && s.readerBusy.Load() && len(s.queue) < maxDeferredQueued {
+		if !s.flushDeferred {
+			s.flushDeferred = true
+			s.deferredEpoch = s.srv.flushWatch.epoch.Load()
+			if !s.watched {
+				s.watched = true
+				s.srv.flushWatch.add(s)
+			}
+		}
+		return nil
+	}
+	s.flushDeferred = false
+	s.flushing = true
+	return s.ws
+}
+
+// checkDeferredFlush is called by the flushWatch at each tick. It flushes
+// a queue deferred since before the previous tick and reports whether the
+// session must stay watched (a deferral that is not yet due).
+func (s *Session) checkDeferredFlush(epoch uint32) (keep bool) {
+	s.mu.Lock()
+	if !s.flushDeferred || s.stateLocked() == stateClosed {
+		s.watched = false
+		s.mu.Unlock()
+		return false
+	}
+	if epoch-s.deferredEpoch < 2 {
+		s.mu.Unlock()
+		return true
+	}
+	s.watched = false
+	s.flushDeferred = false
+	var conn *websocket.Conn
+	if !s.flushing {
+		s.flushing = true
+		conn = s.ws
+	}
+	s.mu.Unlock()
+	if conn != nil {
+		go s.flushLoop(conn)
+	}
+	return false
+}
+
+// endReaderDelivery is called by the reader when HandleMessage returns;
+// it returns the connection to flush inline if a flush was deferred.
+func (s *Session) endReaderDelivery() *websocket.Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readerBusy.Store(false)
+	if !s.flushDeferred {
+		return nil
+	}
+	s.flushDeferred = false
+	if s.flushing || s.stateLocked() == stateClosed {
+		return nil
+	}
+	s.flushing = true
+	return s.ws
 }
 
 func (s *Session) wakePollLocked() {
@@ -237,6 +317,10 @@ func (s *Session) finish(reason string, cause error, wsCode int) {
 	s.wakePollLocked()
 	ws, probe := s.ws, s.probe
 	s.probe = nil
+	// A client that closes over polling often has its next GET already on
+	// the way (it sends the close POST alongside the pending GET): that
+	// GET gets the noop it would have got had it arrived first.
+	linger := reason == ReasonTransportClose && ws == nil && !s.pollActive
 	startFlush := false
 	if ws != nil && wsCode != 0 && !s.flushing {
 		// The close frame is written by a flush goroutine, so that no
@@ -261,7 +345,7 @@ func (s *Session) finish(reason string, cause error, wsCode int) {
 	if probe != nil {
 		go closeConn(probe, websocket.CloseNormalClosure, s.srv.opts.WriteTimeout)
 	}
-	s.srv.remove(s)
+	s.srv.remove(s, linger)
 	s.notifyClosed(reason, cause)
 }
 

@@ -2,6 +2,8 @@ package engineio
 
 import (
 	"net/http"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -192,4 +194,68 @@ func TestGracefulCloseCompletesAfterUpgrade(t *testing.T) {
 	c.readText("4last words")
 	require.Equal(t, websocket.CloseNormalClosure, c.expectClose())
 	require.Equal(t, "bye", r.waitClose(t).reason)
+}
+
+// A GET that arrives after the probe is held; if the upgrade completes
+// meanwhile it raced the "5" and gets 400, like any later poll.
+func TestUpgradeGetRacingUpgradePacket(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	sid, r := ts.handshake(t)
+	c := dialWS(t, ts.wsURL(sid), nil)
+	c.send("2probe")
+	c.readText("3probe")
+	held := asyncGet(t, ts.pollURL(sid))
+	require.Eventually(t, func() bool { return pollPending(r.session) }, waitTimeout, time.Millisecond)
+	c.send("5")
+	res := waitResponse(t, held)
+	requireHTTPError(t, res, 400, 3, "Bad request")
+	c.send("4ws")
+	c.readText("4ws")
+}
+
+// Messages sent continuously while a session upgrades arrive once each,
+// in order, across the last polls and the WebSocket.
+func TestUpgradeKeepsOrder(t *testing.T) {
+	ts := newTestServer(t, Options{SendQueueLimit: 1 << 20})
+	ts.echo = false
+	sid, r := ts.handshake(t)
+	const total = 3000
+	go func() {
+		for i := range total {
+			if r.session.Send(NewTextMessage(strconv.Itoa(i))) != nil {
+				return
+			}
+			if i%50 == 0 {
+				runtime.Gosched()
+			}
+		}
+	}()
+	var got []string
+	collect := func(body string) {
+		packets, err := DecodePayload([]byte(body))
+		require.NoError(t, err, body)
+		for _, p := range packets {
+			if p.Type == PacketMessage {
+				got = append(got, string(p.Data))
+			}
+		}
+	}
+	for i := 0; i < 3 && len(got) < total; i++ {
+		collect(get(t, ts.pollURL(sid)).body)
+	}
+	pending := asyncGet(t, ts.pollURL(sid))
+	c := dialWS(t, ts.wsURL(sid), nil)
+	c.send("2probe")
+	c.readText("3probe")
+	collect(waitResponse(t, pending).body) // polling paused from here on
+	c.send("5")
+	for len(got) < total {
+		mt, data := c.read()
+		require.Equal(t, websocket.TextMessage, mt)
+		require.Equal(t, byte('4'), data[0], data)
+		got = append(got, data[1:])
+	}
+	for i, g := range got {
+		require.Equal(t, strconv.Itoa(i), g)
+	}
 }

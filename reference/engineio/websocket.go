@@ -9,9 +9,9 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// runWebSocket runs a session opened over WebSocket on the handshake's
-// own goroutine: it writes the open packet (and whatever onConnection
-// sent), then reads until the connection ends.
+// runWebSocket is the goroutine of a session opened over WebSocket: it
+// writes the open packet (and whatever onConnection sent), then reads
+// until the connection ends.
 func (s *Session) runWebSocket(conn *websocket.Conn) {
 	conn.SetReadLimit(s.srv.opts.MaxPayload)
 	s.flushLoop(conn)
@@ -40,7 +40,7 @@ func (srv *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, s *Sessi
 		closeConn(conn, websocket.CloseNormalClosure, srv.opts.WriteTimeout)
 		return
 	}
-	s.probeLoop(conn)
+	go s.probeLoop(conn) // on its own goroutine, for the reason given in handshake
 }
 
 func (s *Session) beginUpgrade(conn *websocket.Conn) bool {
@@ -58,9 +58,10 @@ func (s *Session) beginUpgrade(conn *websocket.Conn) bool {
 }
 
 // probeLoop reads the upgrading WebSocket: "2probe" is answered "3probe"
-// and the pending GET is released with a noop; "5" completes the upgrade
-// and the loop becomes the session's reader. Anything else, a read error
-// or UpgradeTimeout ends the attempt; the polling session goes on.
+// and the pending GET is released with a noop (see takePollLocked); "5"
+// completes the upgrade and the loop becomes the session's reader.
+// Anything else, a read error or UpgradeTimeout ends the attempt; the
+// polling session goes on.
 func (s *Session) probeLoop(conn *websocket.Conn) {
 	for {
 		p, rerr, ok := readPacket(conn)
@@ -101,14 +102,18 @@ func (s *Session) markProbed(conn *websocket.Conn) {
 	s.mu.Lock()
 	if s.probe == conn {
 		s.probed = true
-		s.wakePollLocked()
+		if s.pollActive {
+			s.pollRelease = true
+			s.wakePollLocked()
+		}
 	}
 	s.mu.Unlock()
 }
 
 // completeUpgrade makes conn the session's transport. Queued packets go
 // over it from now on: flush tells the caller to write them (it holds the
-// writer role then). A GET still pending is answered with a noop.
+// writer role then). A GET still pending is answered 400, like any
+// polling request after the upgrade (a conforming client has none).
 func (s *Session) completeUpgrade(conn *websocket.Conn) (ok, flush bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -117,6 +122,7 @@ func (s *Session) completeUpgrade(conn *websocket.Conn) (ok, flush bool) {
 	}
 	s.probe = nil
 	s.probed = false
+	s.pollRelease = false
 	s.upgradeTimer.Stop()
 	s.ws = conn
 	s.transport = TransportWebSocket
@@ -136,7 +142,9 @@ func (s *Session) abortUpgrade(conn *websocket.Conn, code int) {
 	if mine {
 		s.probe = nil
 		s.probed = false
+		s.pollRelease = false
 		s.upgradeTimer.Stop()
+		s.wakePollLocked() // a GET held for the upgrade waits normally again
 	}
 	s.mu.Unlock()
 	if mine {
@@ -152,6 +160,14 @@ func (s *Session) readLoop(conn *websocket.Conn) {
 		if !ok {
 			s.finish(readFailure(rerr))
 			return
+		}
+		if p.Type == PacketMessage {
+			s.readerBusy.Store(true)
+			s.deliver(p.Data, p.Binary)
+			if c := s.endReaderDelivery(); c != nil {
+				s.flushLoop(c)
+			}
+			continue
 		}
 		if !s.onPacket(p) {
 			return

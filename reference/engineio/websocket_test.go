@@ -242,3 +242,46 @@ func TestSendAfterCloseAndNil(t *testing.T) {
 	r.waitClose(t)
 	require.ErrorIs(t, r.session.Send(NewTextMessage("y")), ErrSessionClosed)
 }
+
+// A reply sent from HandleMessage is written when the handler returns;
+// a packet sent by another goroutine while a handler is blocked is not
+// held back until then.
+func TestSendDuringSlowHandlerIsNotHeldBack(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	ts.echo = false
+	release := make(chan struct{})
+	ts.hook = func(r *recorder, data []byte, _ bool) {
+		if string(data) == "slow" {
+			require.NoError(t, r.session.Send(NewTextMessage("reply")))
+			<-release
+		}
+	}
+	c, _, r := ts.openWS(t)
+	c.send("4slow")
+	require.Eventually(t, func() bool { return r.session.readerBusy.Load() }, waitTimeout, time.Millisecond)
+	require.NoError(t, r.session.Send(NewTextMessage("from elsewhere")))
+	c.readText("4reply")
+	c.readText("4from elsewhere")
+	close(release)
+	c.send("4fast")
+	require.Equal(t, "slow", r.nextMessage(t).data)
+	require.Equal(t, "fast", r.nextMessage(t).data)
+}
+
+// A handler that sends more than the deferral bound in one call gets
+// everything delivered, in order.
+func TestManySendsFromOneHandler(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	ts.echo = false
+	ts.hook = func(r *recorder, data []byte, _ bool) {
+		for i := range 500 {
+			require.NoError(t, r.session.Send(NewTextMessage(fmt.Sprint(i))))
+		}
+	}
+	c, _, _ := ts.openWS(t)
+	c.send("4go")
+	for i := range 500 {
+		_, data := c.readSkippingPings()
+		require.Equal(t, fmt.Sprintf("4%d", i), data)
+	}
+}

@@ -18,6 +18,8 @@ type ackTable struct {
 	next    int64
 	pending map[int64]*pendingAck
 	closed  bool
+	// logPanic reports a panic raised by a callback on a timer goroutine.
+	logPanic func(recovered any)
 }
 
 type pendingAck struct {
@@ -43,7 +45,16 @@ func (t *ackTable) register(fn AckFunc, timeout time.Duration) (id int64, ok boo
 	pa := &pendingAck{fn: fn}
 	t.pending[id] = pa
 	if timeout > 0 {
-		pa.timer = time.AfterFunc(timeout, func() { t.settle(id, nil, ErrAckTimeout) })
+		pa.timer = time.AfterFunc(timeout, func() {
+			// The callback runs on a timer goroutine: a panic in it must not
+			// crash the process, so it is logged like handler panics.
+			defer func() {
+				if r := recover(); r != nil && t.logPanic != nil {
+					t.logPanic(r)
+				}
+			}()
+			t.settle(id, nil, ErrAckTimeout)
+		})
 	}
 	t.mu.Unlock()
 	return id, true

@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -52,6 +53,7 @@ func (c *conn) closeIfNoNamespace() {
 
 // HandleMessage implements engineio.Handler.
 func (c *conn) HandleMessage(data []byte, binary bool) {
+	defer c.recoverHandler()
 	p, err := c.decoder.Add(data, binary)
 	if err != nil {
 		c.violation("invalid packet", err)
@@ -84,6 +86,7 @@ func (c *conn) HandleMessage(data []byte, binary bool) {
 // HandleClose implements engineio.Handler: every socket of the connection
 // disconnects with the engine's reason.
 func (c *conn) HandleClose(reason string, _ error) {
+	defer c.recoverHandler()
 	c.connectTimer.Stop()
 	c.mu.Lock()
 	c.closed = true
@@ -95,6 +98,18 @@ func (c *conn) HandleClose(reason string, _ error) {
 	c.mu.Unlock()
 	for _, s := range sockets {
 		s.onClose(reason)
+	}
+}
+
+// recoverHandler turns a panic in application code (an event,
+// connection, middleware or disconnect handler runs on this connection's
+// goroutine) into a logged error and the end of this one connection: a bug
+// in a handler must not take the whole server down.
+func (c *conn) recoverHandler() {
+	if r := recover(); r != nil {
+		c.server.opts.Logger.Error("socketio: panic in handler; closing the connection",
+			"panic", r, "stack", string(debug.Stack()))
+		c.session.Close(ReasonForcedClose)
 	}
 }
 

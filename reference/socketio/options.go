@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"log/slog"
 	"time"
 
 	"socketlab/reference/engineio"
@@ -21,6 +22,12 @@ type Options struct {
 	// MaxAttachments bounds the binary attachments of one packet
 	// (socket.io-parser's default: 10).
 	MaxAttachments int
+
+	// Logger receives what the server cannot report to anyone else: a
+	// panic in an application handler (recovered, logged with its stack,
+	// and the client's connection closed, as net/http does for HTTP
+	// handlers). Default: slog.Default().
+	Logger *slog.Logger
 }
 
 // DefaultPath is where socket.io serves by default.
@@ -38,6 +45,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxAttachments <= 0 {
 		o.MaxAttachments = 10
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 	return o
 }

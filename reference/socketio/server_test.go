@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -407,4 +408,37 @@ func TestMalformedPacketsCloseTheConnection(t *testing.T) {
 		c.send(`42["error","x"]`)
 		assert.Equal(t, "error", <-got)
 	})
+}
+
+// A panicking handler costs its own connection, never the server.
+func TestHandlerPanicClosesOnlyThatConnection(t *testing.T) {
+	var logs strings.Builder
+	var logMu sync.Mutex
+	io := newServer(socketio.Options{Logger: slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, nil))})
+	io.OnConnection(func(s *socketio.Socket) {
+		s.On("boom", func(*socketio.Event) { panic("handler bug") })
+		s.On("ping", func(*socketio.Event) { _ = s.Emit("pong") })
+	})
+	base := newTestServer(t, io)
+	victim, bystander := dial(t, base), dial(t, base)
+	victim.connect("/", "")
+	bystander.connect("/", "")
+	victim.send(`42["boom"]`)
+	victim.expectClosed()
+	bystander.send(`42["ping"]`)
+	bystander.expect(`42["pong"]`)
+	logMu.Lock()
+	assert.Contains(t, logs.String(), "handler bug")
+	logMu.Unlock()
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *strings.Builder
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"runtime/debug"
 	"sync"
 
 	"socketlab/reference/socketio/parser"
@@ -38,13 +39,17 @@ type Socket struct {
 }
 
 func newSocket(nsp *Namespace, c *conn, h *Handshake) *Socket {
-	return &Socket{
+	s := &Socket{
 		id:        newSocketID(),
 		nsp:       nsp,
 		conn:      c,
 		handshake: h,
 		handlers:  make(map[string][]func(*Event)),
 	}
+	s.acks.logPanic = func(r any) {
+		c.server.opts.Logger.Error("socketio: panic in acknowledgement callback", "panic", r, "stack", string(debug.Stack()))
+	}
+	return s
 }
 
 // ID is the socket's id, unique among sockets, distinct from the Engine.IO

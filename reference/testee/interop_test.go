@@ -5,12 +5,23 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"socketlab/interop"
 	"socketlab/reference/testee"
 )
+
+// interopOptions are the testee defaults with a pingTimeout long enough
+// that a busy CI machine (go test runs packages in parallel on 2 cores)
+// does not turn a late pong into a failed scenario: these tests are about
+// interoperability, heartbeat timing has its own tests.
+func interopOptions() testee.Options {
+	opts := testee.DefaultOptions
+	opts.PingTimeout = 2 * time.Second
+	return opts
+}
 
 // serve starts a testee on 127.0.0.1:0 and returns its http:// URL.
 func serve(t *testing.T, opts testee.Options) string {
@@ -36,7 +47,7 @@ func serve(t *testing.T, opts testee.Options) string {
 // ours.
 func TestOfficialClientAgainstGoServer(t *testing.T) {
 	interop.Require(t)
-	url := serve(t, testee.DefaultOptions)
+	url := serve(t, interopOptions())
 	for _, transports := range interop.Transports {
 		t.Run(transports, func(t *testing.T) {
 			results := interop.RunClientScenarios(t, url, transports)
@@ -50,7 +61,7 @@ func TestOfficialClientAgainstGoServer(t *testing.T) {
 // right token connects.
 func TestOfficialClientConnectErrorWithData(t *testing.T) {
 	interop.Require(t)
-	opts := testee.DefaultOptions
+	opts := interopOptions()
 	opts.AuthToken = "secret"
 	url := serve(t, opts)
 	want := []string{"connect_error", "auth", "events", "namespace"}
