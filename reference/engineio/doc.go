@@ -250,7 +250,8 @@
 //	MaxPayload      1e6 bytes                largest POST body and WebSocket frame; GET answers are cut near it
 //	Transports      {"polling","websocket"}  enabled transports; unknown names are ignored
 //	CORS            none                     cross-origin browser access, see below
-//	SendQueueLimit  1024                     packets a session may have queued; over it the session closes
+//	SendQueueLimit  8192                     packets a session may have queued; over it the session closes
+//	SendQueueBytes  4 MiB                    payload bytes a session may have queued; over it the session closes
 //	WriteTimeout    10s                      a WebSocket write blocked longer closes the session
 //	AllowRequest    nil                      called for every handshake; an error rejects it
 //

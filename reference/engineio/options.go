@@ -20,7 +20,8 @@ const (
 	DefaultPingTimeout    = 20 * time.Second
 	DefaultUpgradeTimeout = 10 * time.Second
 	DefaultMaxPayload     = 1_000_000
-	DefaultSendQueueLimit = 1024
+	DefaultSendQueueLimit = 8192
+	DefaultSendQueueBytes = 4 << 20
 	DefaultWriteTimeout   = 10 * time.Second
 )
 
@@ -40,7 +41,8 @@ type Options struct {
 	MaxPayload     int64         // default 1e6 bytes
 	Transports     []string      // default {"polling","websocket"}
 	CORS           CORS
-	SendQueueLimit int                         // max queued messages per session (default 1024); over it the session is closed
+	SendQueueLimit int                         // max queued messages per session (default 8192); over it the session is closed
+	SendQueueBytes int64                       // max queued payload bytes per session (default 4 MiB); over it the session is closed
 	WriteTimeout   time.Duration               // a websocket write that blocks longer closes the session (default 10s)
 	AllowRequest   func(r *http.Request) error // optional; an error rejects the handshake with 403 code 4
 }
@@ -65,6 +67,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SendQueueLimit <= 0 {
 		o.SendQueueLimit = DefaultSendQueueLimit
+	}
+	if o.SendQueueBytes <= 0 {
+		o.SendQueueBytes = DefaultSendQueueBytes
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = DefaultWriteTimeout

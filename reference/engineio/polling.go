@@ -141,6 +141,10 @@ func (s *Session) takePollLocked(held bool) (batch []*Message, last bool) {
 			n++
 		}
 		batch = s.queue[:n:n]
+		for _, m := range batch {
+			s.queueBytes -= int64(len(m.data))
+		}
+		s.queueBytes = max(s.queueBytes, 0) // control packets were never counted
 		if n == len(s.queue) {
 			s.queue = nil
 		} else {

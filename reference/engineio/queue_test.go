@@ -25,6 +25,20 @@ func TestSendQueueLimitPolling(t *testing.T) {
 	requireHTTPError(t, get(t, ts.pollURL(sid)), 400, 1, "Session ID unknown")
 }
 
+// The byte bound holds even when the count bound is far away: a few large
+// messages close the session, and draining frees the budget again.
+func TestSendQueueBytesLimit(t *testing.T) {
+	ts := newTestServer(t, Options{SendQueueBytes: 10})
+	sid, r := ts.handshake(t)
+	require.NoError(t, r.session.Send(NewTextMessage("12345"), NewTextMessage("6789")))
+	require.Equal(t, "412345\x1e46789", get(t, ts.pollURL(sid)).body)
+	require.NoError(t, r.session.Send(NewTextMessage("1234567890")))
+	require.ErrorIs(t, r.session.Send(NewTextMessage("x")), ErrQueueFull)
+	c := r.waitClose(t)
+	require.Equal(t, ReasonTransportError, c.reason)
+	require.ErrorIs(t, c.cause, ErrQueueFull)
+}
+
 func TestSendQueueDrainsAndRefills(t *testing.T) {
 	ts := newTestServer(t, Options{SendQueueLimit: 2})
 	sid, r := ts.handshake(t)

@@ -34,6 +34,7 @@ type Session struct {
 	state       atomic.Uint32 // sessionState; written under mu, read by deliver without it
 	transport   string        // TransportPolling or TransportWebSocket
 	queue       []*Message    // packets not yet handed to a transport
+	queueBytes  int64         // payload bytes in queue, bounded by SendQueueBytes
 	closeReason string        // the reason given to Close or finish
 	closeCode   int           // once closed: the WebSocket close status, 0 for none
 	finalPacket *Message      // once closed: the answer of a GET pending then
@@ -126,13 +127,20 @@ func (s *Session) Send(msgs ...*Message) error {
 		s.mu.Unlock()
 		return ErrSessionClosed
 	}
-	n := 0
+	n, size := 0, int64(0)
 	for _, m := range msgs {
 		if m != nil {
 			n++
+			size += int64(len(m.data))
 		}
 	}
-	if len(s.queue)+n > s.srv.opts.SendQueueLimit {
+	// Two bounds: the count caps the queue's own memory (a shared
+	// broadcast message costs a session only a pointer), the bytes cap what
+	// a client that does not read can make the server hold for it. An empty
+	// queue always takes one call, however large, so no message is
+	// unsendable.
+	overBytes := s.queueBytes > 0 && s.queueBytes+size > s.srv.opts.SendQueueBytes
+	if len(s.queue)+n > s.srv.opts.SendQueueLimit || overBytes {
 		s.mu.Unlock()
 		s.finish(ReasonTransportError, ErrQueueFull, 0)
 		return ErrQueueFull
@@ -141,6 +149,7 @@ func (s *Session) Send(msgs ...*Message) error {
 		if m != nil {
 			m.sends.Add(1)
 			s.queue = append(s.queue, m)
+			s.queueBytes += int64(len(m.data))
 		}
 	}
 	conn := s.kickLocked(true)
@@ -310,6 +319,7 @@ func (s *Session) finish(reason string, cause error, wsCode int) {
 	s.closeCode = wsCode
 	clear(s.queue)
 	s.queue = nil
+	s.queueBytes = 0
 	s.finalPacket = closeMessage
 	if reason == ReasonTransportClose {
 		s.finalPacket = noopMessage

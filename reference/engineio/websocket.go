@@ -241,6 +241,7 @@ func (s *Session) flushLoop(conn *websocket.Conn) {
 		// Swap buffers: the writer drains one slice while Send appends to
 		// the other.
 		batch, s.queue = s.queue, batch[:0]
+		s.queueBytes = 0
 		if len(batch) == 0 {
 			if state == stateClosing {
 				reason := s.closeReason
