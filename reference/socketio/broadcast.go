@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"sync"
+	"time"
 
 	"socketlab/reference/engineio"
 	"socketlab/reference/socketio/parser"
@@ -40,16 +41,46 @@ var targetsPool = sync.Pool{New: func() any { s := make([]*Socket, 0, 64); retur
 // and the same Engine.IO messages (hence, over WebSocket, the same
 // prepared frames) are queued on every target connection. Acknowledgements
 // are not supported on broadcasts.
+//
+// With connection state recovery on, the event also gets an offset as its
+// last argument and is retained, so that sockets of the target rooms that
+// are disconnected right now receive it when they recover.
 func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	if err := checkEventName(event); err != nil {
 		return err
 	}
-	msgs, err := encodeMessages(&parser.Packet{
+	if st := b.nsp.recovery; st != nil {
+		return b.emitRecoverable(st, event, args)
+	}
+	msgs, err := b.encode(event, args)
+	if err != nil {
+		return err
+	}
+	b.send(msgs)
+	return nil
+}
+
+func (b *BroadcastOperator) encode(event string, args []any) ([]*engineio.Message, error) {
+	return encodeMessages(&parser.Packet{
 		Type:      parser.Event,
 		Namespace: b.nsp.name,
 		ID:        -1,
 		Data:      eventData(event, args),
 	})
+}
+
+// emitRecoverable numbers, retains and sends one event, all under the
+// store's emit lock so that every client sees offsets in increasing order.
+func (b *BroadcastOperator) emitRecoverable(st *recoveryStore, event string, args []any) error {
+	st.emitMu.Lock()
+	defer st.emitMu.Unlock()
+	seq, offset := st.allocate()
+	msgs, err := b.encode(event, append(args[:len(args):len(args)], offset))
+	p := storedPacket{at: time.Now(), rooms: b.t.rooms, except: b.t.except, msgs: msgs}
+	if b.t.exclude != nil {
+		p.exclude = b.t.exclude.id
+	}
+	st.store(seq, p) // even on error: seqs must stay contiguous (nil msgs replay nothing)
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,16 @@ func (c *conn) HandleMessage(data []byte, binary bool) {
 
 // HandleClose implements engineio.Handler: every socket of the connection
 // disconnects with the engine's reason.
+//
+// It runs on a goroutine of its own because the engine may report a close
+// from inside the Send that caused it (a full queue), that is, from inside
+// some other socket's Emit or broadcast; disconnect handlers, which may
+// emit themselves, must not run nested in it.
 func (c *conn) HandleClose(reason string, _ error) {
+	go c.handleClose(reason)
+}
+
+func (c *conn) handleClose(reason string) {
 	defer c.recoverHandler()
 	c.connectTimer.Stop()
 	c.mu.Lock()
@@ -144,7 +153,7 @@ func (c *conn) connect(p *parser.Packet) {
 	c.sockets[nsp.name] = socket
 	c.mu.Unlock()
 	c.connectTimer.Stop()
-	nsp.add(socket)
+	nsp.add(socket, auth)
 	// The session may have closed while the socket was joining; HandleClose
 	// then ran before the socket counted as connected, so finish the job.
 	c.mu.Lock()

@@ -51,6 +51,11 @@ func eventData(event string, args []any) []any {
 //
 // Emit never blocks on the network: the packet joins the connection's
 // bounded send queue.
+//
+// With connection state recovery on, an event without acknowledgement
+// carries an offset as its last argument and is retained: emitted to a
+// socket that is disconnected but may still recover, it is delivered on
+// recovery (Emit then returns nil, not ErrDisconnected).
 func (s *Socket) Emit(event string, args ...any) error {
 	return s.emit(event, args, 0)
 }
@@ -100,6 +105,12 @@ func (s *Socket) emit(event string, args []any, timeout time.Duration) error {
 		return err
 	}
 	args, ack := splitAck(args)
+	if ack == nil && s.nsp.recovery != nil {
+		// socket.io sends a recoverable socket's own events through the
+		// adapter too, to its id room: they get an offset and are replayed
+		// if the socket recovers after missing them.
+		return (&BroadcastOperator{nsp: s.nsp, t: target{rooms: []string{s.id}}}).Emit(event, args...)
+	}
 	p := &parser.Packet{Type: parser.Event, Namespace: s.nsp.name, ID: -1, Data: eventData(event, args)}
 	if ack != nil {
 		id, ok := s.acks.register(ack, timeout)

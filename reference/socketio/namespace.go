@@ -2,6 +2,8 @@ package socketio
 
 import (
 	"sync"
+
+	"socketlab/reference/engineio"
 )
 
 // Middleware runs when a socket asks to join a namespace, before it is
@@ -19,6 +21,8 @@ type Namespace struct {
 	server  *Server
 	adapter *adapter
 
+	recovery *recoveryStore // nil when connection state recovery is off
+
 	mu           sync.RWMutex
 	middlewares  []Middleware
 	onConnection []func(*Socket)
@@ -26,12 +30,16 @@ type Namespace struct {
 }
 
 func newNamespace(server *Server, name string) *Namespace {
-	return &Namespace{
+	n := &Namespace{
 		name:    name,
 		server:  server,
 		adapter: newAdapter(),
 		sockets: make(map[string]*Socket),
 	}
+	if opts := server.opts.Recovery; opts != nil {
+		n.recovery = newRecoveryStore(*opts)
+	}
+	return n
 }
 
 // Name is the namespace's name, e.g. "/" or "/admin".
@@ -67,17 +75,63 @@ func (n *Namespace) runMiddlewares(s *Socket) error {
 }
 
 // add connects s: it joins its own room, the client is told its id, and
-// the connection handlers run.
-func (n *Namespace) add(s *Socket) {
-	n.mu.Lock()
-	n.sockets[s.id] = s
+// the connection handlers run. With recovery on, a socket presenting the
+// pid of a recent session (and the same owner) is restored instead: same
+// id, same rooms, and the packets it missed are queued before the CONNECT
+// reply, as socket.io does.
+func (n *Namespace) add(s *Socket, auth map[string]any) {
+	st := n.recovery
+	if st == nil {
+		n.register(s, nil)
+		s.markConnected(nil)
+	} else {
+		pid, _ := auth["pid"].(string)
+		offset, hasOffset := auth["offset"].(string)
+		owner := st.owner(s)
+		if pid != "" {
+			// The client may be back before the server noticed its old
+			// connection die: take that socket over rather than wait for
+			// its ping timeout (owner checked, so only its own user can).
+			if old := st.liveSocket(pid, owner); old != nil && old != s {
+				old.onClose(ReasonTransportClose)
+				old.conn.closeAll(ReasonTransportClose)
+			}
+		}
+		st.emitMu.Lock()
+		var session *persistedSession
+		var missed []*engineio.Message
+		if pid != "" {
+			session, missed = st.restore(pid, offset, hasOffset, owner)
+		}
+		if session != nil {
+			s.id, s.pid, s.recovered = session.sid, session.pid, true
+			n.register(s, session.rooms)
+		} else {
+			s.pid = randomToken(15)
+			n.register(s, nil)
+		}
+		s.connectSeq = st.currentSeq()
+		st.mu.Lock()
+		st.live[s.pid] = s
+		st.mu.Unlock()
+		s.markConnected(missed)
+		st.emitMu.Unlock()
+	}
+
+	n.mu.RLock()
 	handlers := n.onConnection
-	n.mu.Unlock()
-	n.adapter.addAll(s, s.id)
-	s.markConnected()
+	n.mu.RUnlock()
 	for _, h := range handlers {
 		h(s)
 	}
+}
+
+// register makes s a member of the namespace: its id room and rooms.
+func (n *Namespace) register(s *Socket, rooms []string) {
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	n.mu.Unlock()
+	n.adapter.addAll(s, append([]string{s.id}, rooms...)...)
 }
 
 func (n *Namespace) remove(s *Socket) {

@@ -23,6 +23,10 @@ type Options struct {
 	// (socket.io-parser's default: 10).
 	MaxAttachments int
 
+	// Recovery, when set, turns on connection state recovery for every
+	// namespace (socket.io's connectionStateRecovery); see RecoveryOptions.
+	Recovery *RecoveryOptions
+
 	// Logger receives what the server cannot report to anyone else: a
 	// panic in an application handler (recovered, logged with its stack,
 	// and the client's connection closed, as net/http does for HTTP

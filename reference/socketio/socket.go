@@ -4,6 +4,8 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"socketlab/reference/engineio"
+
 	"socketlab/reference/socketio/parser"
 )
 
@@ -26,6 +28,12 @@ type Socket struct {
 	// (for example the claims of a verified token) and read by handlers.
 	// The server never touches it.
 	Data any
+
+	// Connection state recovery (see RecoveryOptions); set before the
+	// socket is connected, read-only afterwards.
+	pid        string
+	connectSeq uint64
+	recovered  bool
 
 	mu              sync.Mutex
 	connected       bool
@@ -70,6 +78,10 @@ func (s *Socket) Transport() string { return s.conn.session.Transport() }
 // it private: with polling it is the session's credential.
 func (s *Socket) EngineID() string { return s.conn.session.ID() }
 
+// Recovered reports whether the socket restored a previous session
+// (connection state recovery): same id and rooms, missed events replayed.
+func (s *Socket) Recovered() bool { return s.recovered }
+
 // Connected reports whether the socket is still in its namespace.
 func (s *Socket) Connected() bool {
 	s.mu.Lock()
@@ -77,16 +89,22 @@ func (s *Socket) Connected() bool {
 	return s.connected
 }
 
-func (s *Socket) markConnected() {
+// markConnected queues the missed packets of a restored session, then
+// the CONNECT reply: {"sid"} or, with recovery on, {"sid","pid"}.
+func (s *Socket) markConnected(missed []*engineio.Message) {
 	s.mu.Lock()
 	s.connected = true
 	s.mu.Unlock()
-	_ = s.conn.sendPacket(&parser.Packet{
-		Type:      parser.Connect,
-		Namespace: s.nsp.name,
-		ID:        -1,
-		Data:      map[string]any{"sid": s.id},
-	})
+	if len(missed) > 0 {
+		_ = s.conn.session.Send(missed...)
+	}
+	reply := connectReply{SID: s.id, PID: s.pid}
+	_ = s.conn.sendPacket(&parser.Packet{Type: parser.Connect, Namespace: s.nsp.name, ID: -1, Data: reply})
+}
+
+type connectReply struct {
+	SID string `json:"sid"`
+	PID string `json:"pid,omitempty"`
 }
 
 // On registers a handler for the event called name. Several handlers for
@@ -243,6 +261,13 @@ func (s *Socket) onClose(reason string) {
 
 	for _, h := range disconnecting {
 		h(reason)
+	}
+	if st := s.nsp.recovery; st != nil {
+		if recoverableReasons[reason] {
+			st.persist(s, s.Rooms())
+		} else {
+			st.forget(s)
+		}
 	}
 	s.nsp.remove(s)
 	s.conn.remove(s)

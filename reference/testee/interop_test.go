@@ -56,6 +56,23 @@ func TestOfficialClientAgainstGoServer(t *testing.T) {
 	}
 }
 
+// TestOfficialClientRecovery: the official client's connection state
+// recovery works against our server: after its engine connection drops, it
+// reconnects with {pid, offset}, keeps its socket id, gets
+// socket.recovered === true and the room event it missed exactly once.
+func TestOfficialClientRecovery(t *testing.T) {
+	interop.Require(t)
+	opts := interopOptions()
+	opts.Recovery = true
+	url := serve(t, opts)
+	for _, transports := range interop.Transports {
+		t.Run(transports, func(t *testing.T) {
+			results := interop.RunClientScenarios(t, url, transports, "--scenario", "recovery")
+			interop.AssertScenarios(t, results, []string{"recovery"})
+		})
+	}
+}
+
 // TestOfficialClientConnectErrorWithData: a middleware's refusal reaches
 // the official client as connect_error with its message and data, and the
 // right token connects.

@@ -40,6 +40,9 @@ type Options struct {
 	// payload lacks {"token": AuthToken}, with the error "not authorized"
 	// and data {"reason":"bad token"} (as the Node testee's --auth-token).
 	AuthToken string
+	// Recovery turns on connection state recovery with socket.io's
+	// defaults (as the Node testee's --recovery).
+	Recovery bool
 }
 
 // DefaultOptions are the settings the conformance suites expect.
@@ -66,7 +69,11 @@ func New(opts Options) *Server {
 		CORS:         engineio.CORS{AllowAnyOrigin: true, AllowCredentials: true},
 	}
 
-	io := socketio.NewServer(socketio.Options{Engine: engine, ConnectTimeout: opts.ConnectTimeout})
+	sio := socketio.Options{Engine: engine, ConnectTimeout: opts.ConnectTimeout}
+	if opts.Recovery {
+		sio.Recovery = &socketio.RecoveryOptions{}
+	}
+	io := socketio.NewServer(sio)
 	if opts.AuthToken != "" {
 		io.Use(func(s *socketio.Socket) error {
 			if s.Handshake().Auth["token"] != opts.AuthToken {

@@ -34,6 +34,7 @@ func run(args []string) error {
 	fs.Int64Var(&opts.MaxPayload, "max-payload", opts.MaxPayload, "Engine.IO maxPayload in bytes")
 	fs.DurationVar(&opts.ConnectTimeout, "connect-timeout", opts.ConnectTimeout, "Socket.IO connectTimeout")
 	fs.StringVar(&opts.AuthToken, "auth-token", "", "refuse CONNECT to \"/\" unless auth.token equals this")
+	fs.BoolVar(&opts.Recovery, "recovery", false, "turn on connection state recovery")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
