@@ -1,45 +1,56 @@
 package socketio
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // adapter is the in-memory room registry of one namespace, the Go
-// counterpart of socket.io's default Adapter. It maps rooms to sockets and
-// sockets to rooms, so that joining, leaving and fan-out are all O(members).
+// counterpart of socket.io's default Adapter.
+//
+// Memory matters here: an idle server holds one entry per socket per
+// room. So every socket's own room (named after its id) is implicit —
+// found through ids, never stored as a one-member set — and a socket's
+// rooms are a short slice in the Socket rather than a map: sockets are in
+// a handful of rooms, where a linear scan beats hashing.
 //
 // Fan-out collects the target sockets under the read lock and sends after
 // releasing it: sending may close a slow connection, and closing leaves
 // rooms, which takes the write lock.
 type adapter struct {
 	mu    sync.RWMutex
-	rooms map[string]map[*Socket]struct{}
-	// sids maps every connected socket of the namespace to its rooms;
-	// its key set is "all sockets".
-	sids map[*Socket]map[string]struct{}
+	ids   map[string]*Socket              // every connected socket, by id (its own room)
+	rooms map[string]map[*Socket]struct{} // named rooms; guarded with Socket.rooms by mu
 }
 
 func newAdapter() *adapter {
 	return &adapter{
+		ids:   make(map[string]*Socket),
 		rooms: make(map[string]map[*Socket]struct{}),
-		sids:  make(map[*Socket]map[string]struct{}),
 	}
+}
+
+// addSocket registers s (and so its id room).
+func (a *adapter) addSocket(s *Socket) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ids[s.id] = s
 }
 
 func (a *adapter) addAll(s *Socket, rooms ...string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	mine := a.sids[s]
-	if mine == nil {
-		mine = make(map[string]struct{}, len(rooms)+1)
-		a.sids[s] = mine
+	if a.ids[s.id] != s {
+		return // not (or no longer) connected
 	}
 	for _, room := range rooms {
-		if _, ok := mine[room]; ok {
+		if room == s.id || slices.Contains(s.rooms, room) {
 			continue
 		}
-		mine[room] = struct{}{}
+		s.rooms = append(s.rooms, room)
 		members := a.rooms[room]
 		if members == nil {
-			members = make(map[*Socket]struct{})
+			members = make(map[*Socket]struct{}, 1)
 			a.rooms[room] = members
 		}
 		members[s] = struct{}{}
@@ -49,23 +60,25 @@ func (a *adapter) addAll(s *Socket, rooms ...string) {
 func (a *adapter) del(s *Socket, room string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if mine := a.sids[s]; mine != nil {
-		delete(mine, room)
+	if i := slices.Index(s.rooms, room); i >= 0 {
+		s.rooms = slices.Delete(s.rooms, i, i+1)
+		a.removeMember(room, s)
 	}
-	a.removeMember(room, s)
 }
 
 func (a *adapter) delAll(s *Socket) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for room := range a.sids[s] {
+	for _, room := range s.rooms {
 		a.removeMember(room, s)
 	}
-	delete(a.sids, s)
+	s.rooms = nil
+	if a.ids[s.id] == s {
+		delete(a.ids, s.id)
+	}
 }
 
-// removeMember drops s from room and forgets empty rooms, so that rooms
-// named after disconnected sockets do not accumulate. Caller holds mu.
+// removeMember drops s from room and forgets empty rooms. Caller holds mu.
 func (a *adapter) removeMember(room string, s *Socket) {
 	members := a.rooms[room]
 	if members == nil {
@@ -77,33 +90,39 @@ func (a *adapter) removeMember(room string, s *Socket) {
 	}
 }
 
+// socketRooms lists s's rooms, its id room first.
 func (a *adapter) socketRooms(s *Socket) []string {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]string, 0, len(a.sids[s]))
-	for room := range a.sids[s] {
-		out = append(out, room)
+	if a.ids[s.id] != s {
+		return nil
 	}
-	return out
+	return append([]string{s.id}, s.rooms...)
 }
 
 func (a *adapter) has(s *Socket, room string) bool {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	_, ok := a.sids[s][room]
-	return ok
+	if a.ids[s.id] != s {
+		return false
+	}
+	return room == s.id || slices.Contains(s.rooms, room)
 }
 
 func (a *adapter) roomSize(room string) int {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return len(a.rooms[room])
+	n := len(a.rooms[room])
+	if _, ok := a.ids[room]; ok {
+		n++
+	}
+	return n
 }
 
 func (a *adapter) size() int {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return len(a.sids)
+	return len(a.ids)
 }
 
 // target selects sockets for a broadcast, the way socket.io's
@@ -117,6 +136,11 @@ type target struct {
 	exclude *Socket
 }
 
+// inRoomLocked reports whether s is in room. Caller holds mu.
+func inRoomLocked(s *Socket, room string) bool {
+	return room == s.id || slices.Contains(s.rooms, room)
+}
+
 // collect appends the target sockets to dst and returns it.
 func (a *adapter) collect(dst []*Socket, t target) []*Socket {
 	a.mu.RLock()
@@ -127,35 +151,44 @@ func (a *adapter) collect(dst []*Socket, t target) []*Socket {
 			return true
 		}
 		for _, room := range t.except {
-			if _, ok := a.rooms[room][s]; ok {
+			if inRoomLocked(s, room) {
 				return true
 			}
 		}
 		return false
 	}
+	add := func(s *Socket) {
+		if !excluded(s) {
+			dst = append(dst, s)
+		}
+	}
 
 	switch len(t.rooms) {
 	case 0:
-		for s := range a.sids {
-			if !excluded(s) {
-				dst = append(dst, s)
-			}
+		for _, s := range a.ids {
+			add(s)
 		}
 	case 1:
 		for s := range a.rooms[t.rooms[0]] {
-			if !excluded(s) {
-				dst = append(dst, s)
-			}
+			add(s)
+		}
+		if s := a.ids[t.rooms[0]]; s != nil {
+			add(s)
 		}
 	default:
 		seen := make(map[*Socket]struct{})
+		visit := func(s *Socket) {
+			if _, dup := seen[s]; !dup {
+				seen[s] = struct{}{}
+				add(s)
+			}
+		}
 		for _, room := range t.rooms {
 			for s := range a.rooms[room] {
-				if _, dup := seen[s]; dup || excluded(s) {
-					continue
-				}
-				seen[s] = struct{}{}
-				dst = append(dst, s)
+				visit(s)
+			}
+			if s := a.ids[room]; s != nil {
+				visit(s)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,7 +26,7 @@ type conn struct {
 	connectTimer *time.Timer
 
 	mu      sync.Mutex
-	sockets map[string]*Socket // by namespace name
+	sockets []*Socket // one per joined namespace: a short slice beats a map
 	closed  bool
 }
 
@@ -34,7 +35,6 @@ func newConn(server *Server, session *engineio.Session) *conn {
 		server:  server,
 		session: session,
 		decoder: server.newDecoder(),
-		sockets: make(map[string]*Socket, 1),
 	}
 	// A client that opens a session but never joins a namespace holds
 	// resources for nothing: socket.io closes it after connectTimeout.
@@ -63,7 +63,7 @@ func (c *conn) HandleMessage(data []byte, binary bool) {
 		return // waiting for more binary attachments
 	}
 	c.mu.Lock()
-	socket := c.sockets[p.Namespace]
+	socket := c.socketLocked(p.Namespace)
 	closed := c.closed
 	c.mu.Unlock()
 	if closed {
@@ -99,10 +99,7 @@ func (c *conn) handleClose(reason string) {
 	c.connectTimer.Stop()
 	c.mu.Lock()
 	c.closed = true
-	sockets := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		sockets = append(sockets, s)
-	}
+	sockets := c.sockets
 	c.sockets = nil
 	c.mu.Unlock()
 	for _, s := range sockets {
@@ -150,7 +147,7 @@ func (c *conn) connect(p *parser.Packet) {
 		c.mu.Unlock()
 		return
 	}
-	c.sockets[nsp.name] = socket
+	c.sockets = append(c.sockets, socket)
 	c.mu.Unlock()
 	c.connectTimer.Stop()
 	nsp.add(socket, auth)
@@ -181,12 +178,23 @@ func (c *conn) sendPacket(p *parser.Packet) error {
 	return c.session.Send(msgs...)
 }
 
+// socketLocked returns the socket joined to namespace, or nil. Caller
+// holds mu.
+func (c *conn) socketLocked(namespace string) *Socket {
+	for _, s := range c.sockets {
+		if s.nsp.name == namespace {
+			return s
+		}
+	}
+	return nil
+}
+
 // remove forgets a socket that left its namespace; the Engine.IO session
 // stays open, as in socket.io, so the client may join again.
 func (c *conn) remove(s *Socket) {
 	c.mu.Lock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
+	if i := slices.Index(c.sockets, s); i >= 0 {
+		c.sockets = slices.Delete(c.sockets, i, i+1)
 	}
 	c.mu.Unlock()
 }

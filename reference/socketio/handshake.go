@@ -17,9 +17,9 @@ type Handshake struct {
 	Auth map[string]any
 	// Header holds the headers of the request that opened the session.
 	Header http.Header
-	// Query is the query string of that request (EIO, transport, and
-	// whatever the client added).
-	Query url.Values
+	// RawQuery is the query string of that request (EIO, transport, and
+	// whatever the client added); Query parses it.
+	RawQuery string
 	// Address is the remote address of that request.
 	Address string
 	// URL is the request URI.
@@ -34,10 +34,18 @@ func newHandshake(session *engineio.Session, auth map[string]any) *Handshake {
 	h := &Handshake{Auth: auth, Time: time.Now()}
 	if r := session.Request(); r != nil {
 		h.Header = r.Header
-		h.Query = r.URL.Query()
+		h.RawQuery = r.URL.RawQuery
 		h.Address = r.RemoteAddr
 		h.URL = r.URL.RequestURI()
 		h.Secure = r.TLS != nil
 	}
 	return h
+}
+
+// Query parses the query string of the request that opened the session.
+// It is parsed on demand because few applications look at it and an idle
+// connection should not hold a parsed copy.
+func (h *Handshake) Query() url.Values {
+	q, _ := url.ParseQuery(h.RawQuery)
+	return q
 }

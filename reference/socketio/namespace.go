@@ -131,7 +131,8 @@ func (n *Namespace) register(s *Socket, rooms []string) {
 	n.mu.Lock()
 	n.sockets[s.id] = s
 	n.mu.Unlock()
-	n.adapter.addAll(s, append([]string{s.id}, rooms...)...)
+	n.adapter.addSocket(s)
+	n.adapter.addAll(s, rooms...)
 }
 
 func (n *Namespace) remove(s *Socket) {

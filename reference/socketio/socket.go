@@ -35,6 +35,10 @@ type Socket struct {
 	connectSeq uint64
 	recovered  bool
 
+	// rooms the socket joined besides its id room; guarded by
+	// nsp.adapter.mu (see adapter).
+	rooms []string
+
 	mu              sync.Mutex
 	connected       bool
 	handlers        map[string][]func(*Event)
@@ -52,7 +56,6 @@ func newSocket(nsp *Namespace, c *conn, h *Handshake) *Socket {
 		nsp:       nsp,
 		conn:      c,
 		handshake: h,
-		handlers:  make(map[string][]func(*Event)),
 	}
 	s.acks.logPanic = func(r any) {
 		c.server.opts.Logger.Error("socketio: panic in acknowledgement callback", "panic", r, "stack", string(debug.Stack()))
@@ -112,6 +115,9 @@ type connectReply struct {
 func (s *Socket) On(name string, h func(*Event)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.handlers == nil {
+		s.handlers = make(map[string][]func(*Event))
+	}
 	s.handlers[name] = append(s.handlers[name], h)
 }
 

@@ -70,3 +70,32 @@ func BenchmarkEncodeEventLargeArgs(b *testing.B) {
 		}
 	}
 }
+
+// typicalEventText is a chat event with some nesting, as in
+// TestDecodeStack.
+const typicalEventText = `2["chat:message",{"text":"hello","n":1,"tags":["a","b"],"nested":{"x":[1,2,{"y":null}]}}]`
+
+func BenchmarkDecodeNestedEvent(b *testing.B) {
+	text := []byte(typicalEventText)
+	var d Decoder
+	b.ReportAllocs()
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if p, err := d.Add(text, false); err != nil || p == nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeNestedEvent(b *testing.B) {
+	p, err := (&Decoder{}).Add([]byte(typicalEventText), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Encode(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package parser
 
 import (
 	"bytes"
-	"encoding/json"
 	"strconv"
 )
 
@@ -50,22 +49,27 @@ func (d *Decoder) Add(data []byte, binary bool) (*Packet, error) {
 		return d.addAttachment(data)
 	}
 	if d.pending != nil {
-		err := newDecodeError(ReasonUnexpectedText, data,
-			strconv.Itoa(len(d.attachments))+" of "+strconv.Itoa(d.placeholders.n)+" attachments received")
-		d.Reset()
-		return nil, err
+		return nil, d.unexpectedText(data)
 	}
-	p, placeholders, err := decodeText(data, d.maxAttachments())
-	if err != nil {
-		return nil, err
-	}
-	if placeholders.n == 0 {
-		return p, nil
+	p, err := decodeText(data, d.maxAttachments(), &d.placeholders)
+	if err != nil || d.placeholders.n == 0 {
+		return p, err
 	}
 	d.pending = p
-	d.placeholders = placeholders
-	d.attachments = make([][]byte, 0, placeholders.n)
+	d.attachments = make([][]byte, 0, d.placeholders.n)
 	return nil, nil
+}
+
+// unexpectedText is the error of a text message while attachments are
+// expected. Like the other error paths, it is kept out of the functions
+// that every packet goes through, to keep their stack frames small.
+//
+//go:noinline
+func (d *Decoder) unexpectedText(data []byte) error {
+	err := newDecodeError(ReasonUnexpectedText, data,
+		strconv.Itoa(len(d.attachments))+" of "+strconv.Itoa(d.placeholders.n)+" attachments received")
+	d.Reset()
+	return err
 }
 
 func (d *Decoder) addAttachment(data []byte) (*Packet, error) {
@@ -104,42 +108,110 @@ func (d *Decoder) maxAttachments() int {
 //
 //	<type>[<attachments>-][<namespace>,][<ack id>][JSON payload]
 //
-// For a binary packet, it also returns the index of its placeholders (n is
-// the attachment count; 0 for any other packet).
-func decodeText(data []byte, maxAttachments int) (*Packet, placeholderIndex, error) {
-	fail := func(reason, detail string) (*Packet, placeholderIndex, error) {
-		return nil, placeholderIndex{}, newDecodeError(reason, data, detail)
+// For a binary packet, it also fills in the index of its placeholders (n
+// is the attachment count; it stays 0 for any other packet, and on error).
+//
+// The stack it needs is that of its own frame plus the deepest of the
+// functions it calls one after the other (parseHeader, parseJSON,
+// checkDecodedPayload...): their frames do not add up. Every error is
+// built in a separate function, so that the strings and conversions of the
+// error paths do not enlarge this frame.
+func decodeText(data []byte, maxAttachments int, placeholders *placeholderIndex) (*Packet, error) {
+	h, reason, detail := parseHeader(data, maxAttachments)
+	if reason != "" {
+		return decodeFailure(reason, data, detail)
 	}
+
+	// Payload: exactly one JSON value, with optional surrounding JSON
+	// whitespace (JSON.parse allows it).
+	var payload any
+	present := h.payload < len(data)
+	if present {
+		payload, detail = parseJSON(data[h.payload:])
+		if detail != "" {
+			return decodeFailure(ReasonInvalidJSON, data, detail)
+		}
+	}
+
+	kind := h.wireType.textual()
+	if reason, detail := checkDecodedPayload(kind, payload, present); reason != "" {
+		return decodeFailure(reason, data, detail)
+	}
+	if kind == Ack && h.id == NoAckID {
+		return decodeFailure(ReasonInvalidAckID, data, "ACK without ack id")
+	}
+
+	if h.wireType.isBinary() {
+		if err := collectPlaceholders(placeholders, payload, h.attachments); err != nil {
+			return decodeFailure(ReasonInvalidPlaceholder, data, err.Error())
+		}
+	}
+	// In EVENT and ACK packets placeholder-like objects stay plain objects,
+	// as in socket.io-parser (it reconstructs nothing then).
+
+	return &Packet{Type: kind, Namespace: h.namespace, ID: h.id, Data: payload}, nil
+}
+
+// collectPlaceholders indexes the placeholders of a binary packet
+// announcing n attachments into x, which is left empty on error.
+func collectPlaceholders(x *placeholderIndex, payload any, n int) error {
+	x.n = n
+	err := x.collect(payload)
+	if err == nil {
+		err = x.complete()
+	}
+	if err != nil {
+		*x = placeholderIndex{}
+	}
+	return err
+}
+
+//go:noinline
+func decodeFailure(reason string, data []byte, detail string) (*Packet, error) {
+	return nil, newDecodeError(reason, data, detail)
+}
+
+// textHeader is what precedes the payload in the text form of a packet.
+type textHeader struct {
+	wireType    PacketType
+	attachments int // on binary types
+	namespace   string
+	id          int64
+	payload     int // where the payload starts (len(data) when absent)
+}
+
+// parseHeader parses `<type>[<attachments>-][<namespace>,][<ack id>]`, or
+// returns the reason and detail of a DecodeError.
+func parseHeader(data []byte, maxAttachments int) (h textHeader, reason, detail string) {
 	if len(data) == 0 {
-		return fail(ReasonEmptyPacket, "")
+		return h, ReasonEmptyPacket, ""
 	}
 	if data[0] < '0' || data[0] > '0'+byte(BinaryAck) {
-		return fail(ReasonUnknownType, "type "+strconv.Quote(string(data[:1])))
+		return h, ReasonUnknownType, "type " + strconv.Quote(string(data[:1]))
 	}
-	wireType := PacketType(data[0] - '0')
+	h.wireType = PacketType(data[0] - '0')
 	i := 1
 
 	// Attachment count, only on binary types: one or more digits and "-".
-	attachments := 0
-	if wireType.isBinary() {
+	if h.wireType.isBinary() {
 		end := digitRun(data, i)
 		switch {
 		case end == i:
-			return fail(ReasonIllegalAttachments, "missing attachment count")
+			return h, ReasonIllegalAttachments, "missing attachment count"
 		case end == len(data) || data[end] != '-':
-			return fail(ReasonIllegalAttachments, `attachment count not followed by "-"`)
+			return h, ReasonIllegalAttachments, `attachment count not followed by "-"`
 		case end-i > maxAttachmentDigits:
-			return fail(ReasonTooManyAttachments, "attachment count of more than 9 digits")
+			return h, ReasonTooManyAttachments, "attachment count of more than 9 digits"
 		}
-		attachments, _ = strconv.Atoi(string(data[i:end]))
-		if attachments > maxAttachments {
-			return fail(ReasonTooManyAttachments, strconv.Itoa(attachments)+" > "+strconv.Itoa(maxAttachments))
+		h.attachments, _ = strconv.Atoi(string(data[i:end]))
+		if h.attachments > maxAttachments {
+			return h, ReasonTooManyAttachments, strconv.Itoa(h.attachments) + " > " + strconv.Itoa(maxAttachments)
 		}
 		i = end + 1
 	}
 
 	// Namespace: from "/" to "," (consumed) or to the end of the message.
-	namespace := "/"
+	h.namespace = "/"
 	if i < len(data) && data[i] == '/' {
 		end := bytes.IndexByte(data[i:], ',')
 		next := len(data)
@@ -150,68 +222,35 @@ func decodeText(data []byte, maxAttachments int) (*Packet, placeholderIndex, err
 			next = end + 1
 		}
 		if end-i > 1 {
-			namespace = string(data[i:end])
-			if !validNamespace(namespace) {
-				return fail(ReasonIllegalNamespace, "control character or invalid UTF-8")
+			h.namespace = string(data[i:end])
+			if !validNamespace(h.namespace) {
+				return h, ReasonIllegalNamespace, "control character or invalid UTF-8"
 			}
 		}
 		i = next
 	}
 
 	// Ack id: a digit run, only on EVENT and ACK types.
-	id := NoAckID
+	h.id = NoAckID
 	if end := digitRun(data, i); end > i {
 		switch {
-		case !wireType.carriesAckID():
-			return fail(ReasonInvalidAckID, wireType.String()+" cannot carry an ack id")
+		case !h.wireType.carriesAckID():
+			return h, ReasonInvalidAckID, h.wireType.String() + " cannot carry an ack id"
 		case end-i > maxAckIDDigits:
-			return fail(ReasonInvalidAckID, "more than 19 digits")
+			return h, ReasonInvalidAckID, "more than 19 digits"
 		}
 		n, err := strconv.ParseInt(string(data[i:end]), 10, 64)
 		if err != nil {
-			return fail(ReasonInvalidAckID, "out of int64 range")
+			return h, ReasonInvalidAckID, "out of int64 range"
 		}
-		if end < len(data) && data[end] == '-' && !wireType.isBinary() {
+		if end < len(data) && data[end] == '-' && !h.wireType.isBinary() {
 			// `21-["x"]`: an attachment count on a non-binary type.
-			return fail(ReasonIllegalAttachments, wireType.String()+" cannot carry attachments")
+			return h, ReasonIllegalAttachments, h.wireType.String() + " cannot carry attachments"
 		}
-		id, i = n, end
+		h.id, i = n, end
 	}
-
-	// Payload: exactly one JSON value, with optional surrounding JSON
-	// whitespace (JSON.parse allows it).
-	var payload any
-	present := i < len(data)
-	if present {
-		var detail string
-		payload, detail = parseJSON(data[i:])
-		if detail != "" {
-			return fail(ReasonInvalidJSON, detail)
-		}
-	}
-
-	kind := wireType.textual()
-	if reason, detail := checkDecodedPayload(kind, payload, present); reason != "" {
-		return fail(reason, detail)
-	}
-	if kind == Ack && id == NoAckID {
-		return fail(ReasonInvalidAckID, "ACK without ack id")
-	}
-
-	var placeholders placeholderIndex
-	if wireType.isBinary() {
-		placeholders.n = attachments
-		if err := placeholders.collect(payload); err != nil {
-			return fail(ReasonInvalidPlaceholder, err.Error())
-		}
-		if err := placeholders.complete(); err != nil {
-			return fail(ReasonInvalidPlaceholder, err.Error())
-		}
-	}
-	// In EVENT and ACK packets placeholder-like objects stay plain objects,
-	// as in socket.io-parser (it reconstructs nothing then).
-
-	return &Packet{Type: kind, Namespace: namespace, ID: id, Data: payload}, placeholders, nil
+	h.payload = i
+	return h, "", ""
 }
 
 // digitRun returns the end of the run of ASCII digits starting at i.
@@ -223,19 +262,10 @@ func digitRun(data []byte, i int) int {
 }
 
 // parseJSON decodes one JSON value (numbers as json.Number) that must span
-// the whole input but for JSON whitespace. It returns a description of the
-// problem instead of the value when the input is not that.
+// the whole input but for JSON whitespace, and nests at most maxJSONDepth
+// levels. It returns a description of the problem instead of the value
+// when the input is not that. See jsondecode.go: the result is what
+// encoding/json's Decoder with UseNumber gives.
 func parseJSON(input []byte) (any, string) {
-	dec := json.NewDecoder(bytes.NewReader(input))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err.Error()
-	}
-	for _, c := range input[dec.InputOffset():] {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return nil, "trailing data after the JSON value"
-		}
-	}
-	return v, ""
+	return decodeJSON(input)
 }

@@ -8,21 +8,26 @@ import (
 	"unicode/utf8"
 )
 
-// encodeBuffer is a reusable output buffer with a json.Encoder bound to it.
-// Encode runs once per broadcast; pooling both keeps it at one allocation
-// for the returned text plus what encoding/json needs for the data.
+// encodeBuffer is a reusable output buffer, with a json.Encoder appending
+// to it for the values the hand-written encoder leaves to encoding/json
+// (see jsonencode.go). Encode runs once per broadcast; pooling it keeps
+// the usual packet at one allocation, the returned text.
 type encodeBuffer struct {
-	buf bytes.Buffer
-	enc *json.Encoder
+	out   []byte
+	pairs []mapEntry // the sorted entries of the maps being written
+	enc   *json.Encoder
 }
 
 // maxPooledBuffer keeps a rare huge packet from pinning its buffer in the
 // pool for the life of the process.
 const maxPooledBuffer = 64 << 10
 
+// maxPooledPairs does the same for the map entries.
+const maxPooledPairs = 1024
+
 var encodeBuffers = sync.Pool{New: func() any {
 	b := new(encodeBuffer)
-	b.enc = json.NewEncoder(&b.buf)
+	b.enc = json.NewEncoder(b)
 	// JSON.stringify does not escape <, > and &; neither do we, so a
 	// message reads the same on both sides and costs no extra bytes.
 	b.enc.SetEscapeHTML(false)
@@ -77,23 +82,27 @@ func Encode(p *Packet) (text []byte, attachments [][]byte, err error) {
 
 	b := encodeBuffers.Get().(*encodeBuffer)
 	defer b.release()
-	writeHeader(&b.buf, kind, len(attachments) > 0, len(attachments), p.Namespace, id)
+	b.out = appendHeader(b.out, kind, len(attachments) > 0, len(attachments), p.Namespace, id)
 	if err := b.writePayload(kind, data); err != nil {
 		return nil, nil, err
 	}
-	return bytes.Clone(b.buf.Bytes()), attachments, nil
+	return bytes.Clone(b.out), attachments, nil
 }
 
 func (b *encodeBuffer) release() {
-	if b.buf.Cap() > maxPooledBuffer {
+	clear(b.pairs) // left over by a failed encode
+	b.out, b.pairs = b.out[:0], b.pairs[:0]
+	if cap(b.out) > maxPooledBuffer {
 		return
 	}
-	b.buf.Reset()
+	if cap(b.pairs) > maxPooledPairs {
+		b.pairs = nil
+	}
 	encodeBuffers.Put(b)
 }
 
-// writeHeader writes `<type>[<attachments>-][<namespace>,][<ack id>]`.
-func writeHeader(buf *bytes.Buffer, kind PacketType, binary bool, attachments int, namespace string, id int64) {
+// appendHeader appends `<type>[<attachments>-][<namespace>,][<ack id>]`.
+func appendHeader(dst []byte, kind PacketType, binary bool, attachments int, namespace string, id int64) []byte {
 	t := kind
 	if binary {
 		t = BinaryEvent
@@ -101,41 +110,41 @@ func writeHeader(buf *bytes.Buffer, kind PacketType, binary bool, attachments in
 			t = BinaryAck
 		}
 	}
-	buf.WriteByte('0' + byte(t))
+	dst = append(dst, '0'+byte(t))
 	if binary {
-		buf.Write(strconv.AppendInt(buf.AvailableBuffer(), int64(attachments), 10))
-		buf.WriteByte('-')
+		dst = strconv.AppendInt(dst, int64(attachments), 10)
+		dst = append(dst, '-')
 	}
 	if namespace != "" && namespace != "/" {
-		buf.WriteString(namespace)
-		buf.WriteByte(',')
+		dst = append(dst, namespace...)
+		dst = append(dst, ',')
 	}
 	if id >= 0 {
-		buf.Write(strconv.AppendInt(buf.AvailableBuffer(), id, 10))
+		dst = strconv.AppendInt(dst, id, 10)
 	}
+	return dst
 }
 
 // writePayload appends the JSON form of data and checks it against the
 // rules of the packet type (on the marshalled bytes, so that typed values,
 // structs and json.Marshaler implementations are checked like []any).
 func (b *encodeBuffer) writePayload(kind PacketType, data any) error {
-	start := b.buf.Len()
+	start := len(b.out)
 	if data != nil {
-		if err := b.enc.Encode(data); err != nil {
-			return &encodeError{msg: "marshalling data", err: err}
+		if err := b.value(data, 0); err != nil {
+			return err
 		}
-		b.buf.Truncate(b.buf.Len() - 1) // json.Encoder ends every value with '\n'
 	}
-	payload := b.buf.Bytes()[start:]
+	payload := b.out[start:]
 	if string(payload) == "null" {
 		// A nil map or slice: JSON.stringify's callers never send null,
 		// and socket.io-parser skips a null payload, so write none.
-		b.buf.Truncate(start)
+		b.out = b.out[:start]
 		payload = nil
 	}
 	if len(payload) == 0 && kind == Ack {
 		// An acknowledgement without arguments.
-		b.buf.WriteString("[]")
+		b.out = append(b.out, "[]"...)
 		return nil
 	}
 	return checkEncodedPayload(kind, payload)
