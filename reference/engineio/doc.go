@@ -1,7 +1,9 @@
 // Package engineio implements the server side of the Engine.IO protocol,
 // version 4: the transport layer under Socket.IO (socket.io v3 and later,
 // socket.io-client 3.x and 4.x). The official JavaScript clients, in Node
-// and in browsers, connect to it with no special options.
+// and in browsers, connect to it with no special options. It also has a
+// client (Dial), which behaves like the official engine.io-client 6.6 and
+// talks to this server and to the official one; see "Client".
 //
 // Engine.IO gives a client and a server a bidirectional channel of text
 // and binary messages over HTTP long-polling, WebSocket, or polling first
@@ -332,6 +334,129 @@
 // being written), each write must finish within WriteTimeout, and either
 // limit closes the session with "transport error" (ErrQueueFull, or the
 // write's timeout error), dropping what was queued.
+//
+// # Client
+//
+// Dial opens a session to an Engine.IO v4 server (this package's or the
+// official engine.io, under socket.io 4.x) and behaves like the official
+// engine.io-client 6.6, the transport of socket.io-client 4.8:
+//
+//	c, err := engineio.Dial(ctx, "http://127.0.0.1:3000", engineio.DialOptions{}, handler)
+//	...
+//	c.Send(engineio.NewTextMessage("hello"))
+//	c.Close()
+//
+// Dial returns once the server's open packet has arrived; ctx bounds the
+// handshake only. handler (the same Handler interface as the server's)
+// receives every message, serially, and exactly once the close. Messages
+// may arrive before Dial returns: DialOptions.OnOpen sees the *Client
+// first. The API:
+//
+//	func Dial(ctx context.Context, rawURL string, opts DialOptions, h Handler) (*Client, error)
+//	func (c *Client) ID() string                   // the sid
+//	func (c *Client) Handshake() Handshake         // the open packet: SID, Upgrades, PingInterval, PingTimeout, MaxPayload
+//	func (c *Client) Transport() string            // "polling" or "websocket" (current; changes after the upgrade)
+//	func (c *Client) Send(msgs ...*Message) error  // queued, in order, never blocks on the network; ErrSessionClosed after Close
+//	func (c *Client) Close()                       // sends the queue and a close packet (best effort), then HandleClose("forced close", nil)
+//	func (c *Client) OnUpgrade(func(transport string)) // called once after a successful upgrade (at once if it is done)
+//	func (c *Client) Done() <-chan struct{}        // closed when the client is closed
+//
+// rawURL is http://, https://, ws:// or wss://; its path is ignored and
+// DialOptions.Path is used instead, with one trailing slash, as
+// engine.io-client does; its query is kept. The options:
+//
+//	Path            "/engine.io/"            the server's path (socket.io: "/socket.io/")
+//	Transports      {"polling","websocket"}  open with the first; upgrade to websocket when both are listed
+//	Upgrade         true                     false: stay on the first transport
+//	Query           none                     extra query parameters (EIO=4, transport, sid and t are set by the client)
+//	Header          none                     extra headers for every request and the WebSocket handshakes
+//	HTTPClient      DefaultHTTPClient        polling; no overall timeout (a poll waits up to pingInterval), many idle connections per host
+//	Dialer          DefaultDialer            WebSocket; 512-byte read buffer, pooled write buffers, 45s handshake timeout
+//	OnOpen          nil                      called in Dial after the handshake, before any Handler call
+//	WriteTimeout    10s                      bounds each WebSocket write and Close's delivery of the queue
+//	SendQueueLimit  8192                     packets Send may queue; over it the client closes ("transport error", ErrQueueFull)
+//	SendQueueBytes  4 MiB                    message bytes Send may queue; likewise
+//	ReadLimit       64 MiB                   largest polling response or WebSocket message accepted
+//
+// A refused handshake with engine.io's JSON body ({"code":N,"message":...})
+// is returned as an *HTTPError (Status, Code, Message); a handshake that is
+// not a valid open packet as an error matching ErrInvalidHandshake; a
+// network failure or ctx's end as the underlying error (errors.Is works
+// with context.DeadlineExceeded). The open packet is checked: a non-empty
+// sid, pingInterval and pingTimeout positive (at most 2^31-1 ms),
+// maxPayload non-negative; the client never panics on server input.
+//
+// Polling: one GET loop goroutine, GET ?EIO=4&transport=polling&t=<cache
+// buster>&sid=..., which handles each answer's packets in order and polls
+// again; POSTs on demand, at most one in flight, each carrying everything
+// queued that fits in the server's maxPayload (at least one packet), with
+// Content-Type text/plain;charset=UTF-8: packets queued while a POST is in
+// flight go together in the next one. Payloads are split on 0x1e, binary
+// messages are "b"+base64 (a text message must not contain 0x1e, as with
+// every Engine.IO client). Any answer but 200 is "transport error" (the
+// cause is an *HTTPError for JSON bodies).
+//
+// WebSocket: one reader goroutine per connection, one packet per frame
+// (text frames "<digit><data>", binary frames raw binary messages).
+// Writes happen on demand: Send queues under a mutex and starts a
+// short-lived goroutine that writes the queue and exits when it is empty,
+// as the server's sessions do; no goroutine waits between writes.
+//
+// Upgrade: after a polling handshake whose upgrades list "websocket"
+// (and with both transports allowed and Upgrade not false), a goroutine
+// opens a WebSocket with the sid and sends "2probe"; it expects "3probe"
+// within 10s. Then polling pauses: no new POST starts, the GET loop stops
+// when its GET returns (servers answer it with a noop "6" during an
+// upgrade) and the POST in flight completes. The client then sends "5"
+// over the WebSocket, writes what was queued meanwhile, calls the
+// OnUpgrade hook and the goroutine becomes the WebSocket's reader. If the
+// WebSocket or the probe fails, the client stays on polling, silently.
+//
+// Heartbeat: every ping "2" is answered at once with a pong "3" (while
+// polling is paused for an upgrade, the pong goes over the WebSocket
+// right after "5"). If no ping arrives within pingInterval + pingTimeout
+// of the open packet or of the last ping, the client closes with "ping
+// timeout". One time.AfterFunc timer per client, armed once and moved
+// lazily: a ping only records its time, and the timer re-arms itself for
+// the rest when it fires early. No goroutine waits for it.
+//
+// Closing: the client ends once, with engine.io-client's reasons:
+//
+//	"transport close"  the server sent a close packet "1", closed the WebSocket (cause nil for
+//	                   a normal close frame, else the read error), or the connection ended
+//	"transport error"  a polling request failed or got a non-200 answer, a WebSocket read or
+//	                   write failed, a response over ReadLimit, or Send over the queue limits
+//	                   (ErrQueueFull)
+//	"ping timeout"     no ping within pingInterval + pingTimeout
+//	"parse error"      the server sent something that is not Engine.IO v4 (an invalid payload
+//	                   or packet: ErrInvalidPacket; a text frame not UTF-8: ErrInvalidUTF8)
+//	"forced close"     Client.Close was called
+//
+// Close sends what is queued, then the close packet "1" (over polling in
+// a POST; over WebSocket followed by a close frame 1000, since the
+// official server ignores "1" there), waiting at most WriteTimeout, then
+// aborts the requests, closes the connections and runs HandleClose on
+// the calling goroutine (or, when called from HandleMessage, right after
+// it returns). While Close runs, every other end of the connection is
+// part of it: HandleClose gets "forced close". An upgrade in progress is
+// abandoned (engine.io-client waits for it). Messages that arrive after
+// Close are dropped. HandleClose never runs with a client lock held,
+// never concurrently with HandleMessage, and no HandleMessage starts
+// after it.
+//
+// Resources: an idle WebSocket client costs one goroutine (its reader), a
+// 512-byte read buffer and its timer; an idle polling client, its GET
+// goroutine and its two HTTP connections. A Message sent by many clients
+// is encoded once (its WebSocket frame is prepared once when shared),
+// which suits load generation.
+//
+// Differences from engine.io-client: no JSONP, WebTransport, cookie jar
+// of its own (HTTPClient.Jar and Dialer.Jar can hold one), reconnection
+// (socket.io's Manager does that), rememberUpgrade or tryAllTransports;
+// a close packet "1" over WebSocket ends the session (engine.io-client
+// ignores it there); an invalid packet is "parse error" (engine.io-client:
+// "transport error"); Close abandons an upgrade in progress instead of
+// waiting for it; the send queue is bounded.
 //
 // # Differences from socket.io
 //

@@ -191,11 +191,14 @@ func scenarioRecovery(t *testing.T, serverURL string, transports []string) {
 	// The server stops hearing c1 and closes its session on its ping
 	// timeout (pingTimeout after its next ping), recoverable; c1 hears of
 	// it at once over WebSocket (the close goes through), over polling by
-	// its own ping timeout, pingInterval later. A server that has not
-	// closed the old session yet could not restore it.
+	// its own ping timeout, pingInterval later, or sooner when its next
+	// poll (every request has a connection of its own) is refused: a
+	// "transport error". A server that has not closed the old session yet
+	// could not restore it.
 	p.setRefuse(true)
 	p.setDropUp(true)
-	require.Contains(t, []string{"disconnect:transport close", "disconnect:ping timeout"}, r.next(t))
+	cutAt := time.Now()
+	require.Contains(t, []string{"disconnect:transport close", "disconnect:ping timeout", "disconnect:transport error"}, r.next(t))
 	p.cut()
 	p.setDropUp(false)
 	require.NoError(t, c2.Emit("emit-to-room", "room1", "missed1"))
@@ -204,7 +207,14 @@ func scenarioRecovery(t *testing.T, serverURL string, transports []string) {
 	defer cancel()
 	_, err := c2.EmitWithAck(ctx, "message-with-ack") // the server has handled both
 	require.NoError(t, err)
-	r.waitFor(t, "reconnect_error")
+	// Keep refusing until the server must have closed the old session:
+	// the official server notices a dead polling client only by its ping
+	// timeout (pingInterval + pingTimeout after the cut), and its timers
+	// cannot be observed from here, so the wait is counted in failed
+	// reconnection attempts, each an event, until that bound has passed.
+	serverNotices := 500*time.Millisecond + 200*time.Millisecond + 200*time.Millisecond
+	for r.waitFor(t, "reconnect_error"); time.Since(cutAt) < serverNotices; r.waitFor(t, "reconnect_error") {
+	}
 	p.setRefuse(false)
 	r.waitFor(t, "connect")
 
