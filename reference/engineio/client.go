@@ -70,8 +70,8 @@ var DefaultDialer = &websocket.Dialer{
 // DefaultHTTPClient is the polling client of clients whose
 // DialOptions.HTTPClient is nil. It has no overall timeout (a long-polling
 // GET waits up to pingInterval; a dead server is detected by the
-// heartbeat) and keeps many idle connections per host, since every
-// polling client needs two (its GET and its POST).
+// heartbeat). Every polling request is sent with Connection: close (see
+// Client.pollRequest), so its idle pool matters only to other users.
 var DefaultHTTPClient = &http.Client{Transport: &http.Transport{
 	Proxy:                 http.ProxyFromEnvironment,
 	DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,

@@ -45,7 +45,8 @@ func BenchmarkClientRoundTrip(b *testing.B) {
 }
 
 // BenchmarkClientIdleWebSocket measures what an idle WebSocket client
-// costs: heap and goroutines, per client (with the server's share).
+// costs, heap, stacks and goroutines, together with its server session
+// in the same process (run with -benchtime 1x).
 func BenchmarkClientIdleWebSocket(b *testing.B) {
 	srv := NewServer(Options{}, nil)
 	hs := httptest.NewServer(srv)
@@ -67,11 +68,17 @@ func BenchmarkClientIdleWebSocket(b *testing.B) {
 			}
 			clients = append(clients, c)
 		}
-		time.Sleep(50 * time.Millisecond) // let the server's side settle
+		for deadline := time.Now().Add(waitTimeout); srv.SessionCount() < n; {
+			if time.Now().After(deadline) {
+				b.Fatal("sessions missing")
+			}
+			runtime.Gosched()
+		}
 		runtime.GC()
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapInuse+after.StackInuse-before.HeapInuse-before.StackInuse)/n, "bytes/conn")
+		used := int64(after.HeapInuse+after.StackInuse) - int64(before.HeapInuse+before.StackInuse)
+		b.ReportMetric(float64(used)/n, "bytes/conn")
 		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/n, "goroutines/conn")
 		for _, c := range clients {
 			c.Close()

@@ -370,7 +370,7 @@
 //	Upgrade         true                     false: stay on the first transport
 //	Query           none                     extra query parameters (EIO=4, transport, sid and t are set by the client)
 //	Header          none                     extra headers for every request and the WebSocket handshakes
-//	HTTPClient      DefaultHTTPClient        polling; no overall timeout (a poll waits up to pingInterval), many idle connections per host
+//	HTTPClient      DefaultHTTPClient        polling; no overall timeout (a poll waits up to pingInterval)
 //	Dialer          DefaultDialer            WebSocket; 512-byte read buffer, pooled write buffers, 45s handshake timeout
 //	OnOpen          nil                      called in Dial after the handshake, before any Handler call
 //	WriteTimeout    10s                      bounds each WebSocket write and Close's delivery of the queue
@@ -394,7 +394,13 @@
 // flight go together in the next one. Payloads are split on 0x1e, binary
 // messages are "b"+base64 (a text message must not contain 0x1e, as with
 // every Engine.IO client). Any answer but 200 is "transport error" (the
-// cause is an *HTTPError for JSON bodies).
+// cause is an *HTTPError for JSON bodies). Every request goes on a
+// connection of its own (Connection: close, as the official Node client
+// sends): net/http silently sends a request again when a reused
+// keep-alive connection fails before the answer, which for polling would
+// lose the packets of a GET the server had answered, or deliver a POST
+// twice. A failed request ends the session instead. The price is a TCP
+// (and TLS) handshake per request.
 //
 // WebSocket: one reader goroutine per connection, one packet per frame
 // (text frames "<digit><data>", binary frames raw binary messages).
@@ -446,7 +452,7 @@
 //
 // Resources: an idle WebSocket client costs one goroutine (its reader), a
 // 512-byte read buffer and its timer; an idle polling client, its GET
-// goroutine and its two HTTP connections. A Message sent by many clients
+// goroutine and that GET's HTTP connection. A Message sent by many clients
 // is encoded once (its WebSocket frame is prepared once when shared),
 // which suits load generation.
 //
