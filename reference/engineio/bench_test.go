@@ -154,7 +154,7 @@ func BenchmarkBroadcastSend(b *testing.B) {
 		conn, dc := discardWebSocket(b, srv)
 		s := newSession(srv, httptest.NewRequest(http.MethodGet, "/", nil), TransportWebSocket, conn)
 		s.flushing = false
-		s.handler = discardHandler{}
+		s.delivery.handler = discardHandler{}
 		sessions[i], sinks[i] = s, dc
 	}
 	payload := `2["news",{"title":"` + strings.Repeat("x", 200) + `"}]`

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -143,10 +142,7 @@ type Client struct {
 	lastWSError error           // why the last upgrade attempt failed (tests)
 
 	// Handler delivery, as in Session.
-	deliverMu    sync.Mutex
-	handler      Handler
-	closeEvent   atomic.Pointer[closeEvent]
-	closeHandled atomic.Bool
+	delivery delivery
 }
 
 // clientConfig is DialOptions resolved against rawURL and the defaults.
@@ -311,12 +307,12 @@ func Dial(ctx context.Context, rawURL string, opts DialOptions, h Handler) (*Cli
 	}
 	c := &Client{
 		cfg:       cfg,
-		handler:   h,
 		transport: cfg.transports[0],
 		done:      make(chan struct{}),
 		pauseWake: make(chan struct{}, 1),
 		closeWake: make(chan struct{}),
 	}
+	c.delivery.handler = h
 	// Requests after the handshake live as long as the client, not ctx
 	// (its values are kept).
 	c.reqCtx, c.cancelReq = context.WithCancel(context.WithoutCancel(ctx))
@@ -627,9 +623,6 @@ func (c *Client) onPacket(p Packet) bool {
 // deadline to pingInterval + pingTimeout from now.
 func (c *Client) onPing() {
 	c.pings.Add(1)
-	if os.Getenv("EIO_DEBUG") != "" {
-		fmt.Fprintf(os.Stderr, "%s ping %s %s\n", time.Now().Format("15:04:05.000"), c.hs.SID, c.Transport())
-	}
 	c.mu.Lock()
 	if c.stateLocked() != stateOpen {
 		c.mu.Unlock()
@@ -658,40 +651,18 @@ func (c *Client) onHeartbeat() {
 		return
 	}
 	c.mu.Unlock()
-	if os.Getenv("EIO_DEBUG") != "" {
-		fmt.Fprintf(os.Stderr, "%s TIMEOUT %s\n", time.Now().Format("15:04:05.000"), c.hs.SID)
-	}
 	c.finish(ReasonPingTimeout, nil, websocket.CloseNormalClosure)
 }
 
 // deliver hands a message to the handler, one at a time, and only while
 // the client is open.
 func (c *Client) deliver(data []byte, binary bool) {
-	c.deliverMu.Lock()
-	if sessionState(c.state.Load()) == stateOpen {
-		c.handler.HandleMessage(data, binary)
-	}
-	c.deliverMu.Unlock()
-	c.deliverPendingClose()
+	c.delivery.message(func() bool { return sessionState(c.state.Load()) == stateOpen }, data, binary)
 }
 
-// notifyClosed records the close and runs HandleClose unless a message is
-// being delivered: then the deliverer runs it when HandleMessage returns
-// (see Session.notifyClosed).
+// notifyClosed records the close and runs HandleClose (see delivery).
 func (c *Client) notifyClosed(reason string, cause error) {
-	c.closeEvent.Store(&closeEvent{reason: reason, cause: cause})
-	c.deliverPendingClose()
+	c.delivery.closed(reason, cause)
 }
 
-func (c *Client) deliverPendingClose() {
-	if c.closeEvent.Load() == nil || c.closeHandled.Load() {
-		return
-	}
-	if !c.deliverMu.TryLock() {
-		return // the holder calls us again after unlocking
-	}
-	if ev := c.closeEvent.Load(); ev != nil && c.closeHandled.CompareAndSwap(false, true) {
-		c.handler.HandleClose(ev.reason, ev.cause)
-	}
-	c.deliverMu.Unlock()
-}
+func (c *Client) deliverPendingClose() { c.delivery.runPendingClose() }

@@ -85,7 +85,7 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if s.probed && hold == nil {
-			hold = time.NewTimer(probeHold)
+			hold = time.NewTimer(s.srv.probeHold)
 		}
 		var holdC <-chan time.Time
 		if hold != nil {

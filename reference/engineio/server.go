@@ -34,6 +34,7 @@ type Server struct {
 	mu        sync.RWMutex
 	sessions  map[string]*Session
 	lingering map[string]struct{} // sids closed by their client, see remove
+	probeHold time.Duration       // probeHold, a field so tests can widen the window
 	closed    bool
 }
 
@@ -54,6 +55,7 @@ const readBufferSize = 512
 func NewServer(opts Options, onConnection func(s *Session) Handler) *Server {
 	opts = opts.withDefaults()
 	srv := &Server{
+		probeHold:    probeHold,
 		opts:         opts,
 		path:         normalizePath(opts.Path),
 		polling:      slices.Contains(opts.Transports, TransportPolling),

@@ -66,10 +66,7 @@ type Session struct {
 	// Handler delivery. deliverMu serializes HandleMessage calls and
 	// HandleClose, which runs once closeEvent is set, by whichever
 	// goroutine holds or next releases deliverMu (see notifyClosed).
-	deliverMu    sync.Mutex
-	handler      Handler
-	closeEvent   atomic.Pointer[closeEvent]
-	closeHandled atomic.Bool
+	delivery delivery
 }
 
 type closeEvent struct {
@@ -385,7 +382,7 @@ func (s *Session) onPacket(p Packet) bool {
 // connect runs onConnection with deliverMu held, so that a Close from
 // inside it reaches the handler it returns, after it returns.
 func (s *Session) connect(onConnection func(*Session) Handler) {
-	s.deliverMu.Lock()
+	s.delivery.mu.Lock()
 	var h Handler
 	if onConnection != nil {
 		h = onConnection(s)
@@ -393,45 +390,23 @@ func (s *Session) connect(onConnection func(*Session) Handler) {
 	if h == nil {
 		h = discardHandler{}
 	}
-	s.handler = h
-	s.deliverMu.Unlock()
+	s.delivery.handler = h
+	s.delivery.mu.Unlock()
 	s.deliverPendingClose()
 }
 
 // deliver hands a message to the handler, one at a time, and only while
 // the session is open.
 func (s *Session) deliver(data []byte, binary bool) {
-	s.deliverMu.Lock()
-	if sessionState(s.state.Load()) == stateOpen {
-		s.handler.HandleMessage(data, binary)
-	}
-	s.deliverMu.Unlock()
-	s.deliverPendingClose()
+	s.delivery.message(func() bool { return sessionState(s.state.Load()) == stateOpen }, data, binary)
 }
 
-// notifyClosed records the close and runs HandleClose unless a message is
-// being delivered (possibly by this very goroutine, when the handler calls
-// Close): then the deliverer runs it when HandleMessage returns. Every
-// holder of deliverMu calls deliverPendingClose after unlocking, and the
-// claim is a compare-and-swap, so HandleClose runs exactly once, never
-// concurrently with HandleMessage, and never with a session lock held.
+// notifyClosed records the close and runs HandleClose (see delivery).
 func (s *Session) notifyClosed(reason string, cause error) {
-	s.closeEvent.Store(&closeEvent{reason: reason, cause: cause})
-	s.deliverPendingClose()
+	s.delivery.closed(reason, cause)
 }
 
-func (s *Session) deliverPendingClose() {
-	if s.closeEvent.Load() == nil || s.closeHandled.Load() {
-		return
-	}
-	if !s.deliverMu.TryLock() {
-		return // the holder calls us again after unlocking
-	}
-	if ev := s.closeEvent.Load(); ev != nil && s.closeHandled.CompareAndSwap(false, true) {
-		s.handler.HandleClose(ev.reason, ev.cause)
-	}
-	s.deliverMu.Unlock()
-}
+func (s *Session) deliverPendingClose() { s.delivery.runPendingClose() }
 
 type discardHandler struct{}
 

@@ -200,6 +200,9 @@ func TestGracefulCloseCompletesAfterUpgrade(t *testing.T) {
 // meanwhile it raced the "5" and gets 400, like any later poll.
 func TestUpgradeGetRacingUpgradePacket(t *testing.T) {
 	ts := newTestServer(t, Options{})
+	// The GET must still be held when "5" arrives: on a busy machine the
+	// real 100 ms window can pass before the test sends it.
+	ts.Server.probeHold = waitTimeout
 	sid, r := ts.handshake(t)
 	c := dialWS(t, ts.wsURL(sid), nil)
 	c.send("2probe")
