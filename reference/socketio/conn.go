@@ -23,7 +23,7 @@ type conn struct {
 	session *engineio.Session
 	decoder *parser.Decoder
 
-	connectTimer *time.Timer
+	connectTimer *time.Timer // guarded by mu; nil once stopped
 
 	mu      sync.Mutex
 	sockets []*Socket // one per joined namespace: a short slice beats a map
@@ -38,7 +38,9 @@ func newConn(server *Server, session *engineio.Session) *conn {
 	}
 	// A client that opens a session but never joins a namespace holds
 	// resources for nothing: socket.io closes it after connectTimeout.
+	c.mu.Lock()
 	c.connectTimer = time.AfterFunc(server.opts.ConnectTimeout, c.closeIfNoNamespace)
+	c.mu.Unlock()
 	return c
 }
 
@@ -96,7 +98,7 @@ func (c *conn) HandleClose(reason string, _ error) {
 
 func (c *conn) handleClose(reason string) {
 	defer c.recoverHandler()
-	c.connectTimer.Stop()
+	c.stopConnectTimer()
 	c.mu.Lock()
 	c.closed = true
 	sockets := c.sockets
@@ -149,7 +151,7 @@ func (c *conn) connect(p *parser.Packet) {
 	}
 	c.sockets = append(c.sockets, socket)
 	c.mu.Unlock()
-	c.connectTimer.Stop()
+	c.stopConnectTimer()
 	nsp.add(socket, auth)
 	// The session may have closed while the socket was joining; HandleClose
 	// then ran before the socket counted as connected, so finish the job.
@@ -223,4 +225,15 @@ func encodeMessages(p *parser.Packet) ([]*engineio.Message, error) {
 type connectErrorPayload struct {
 	Message string `json:"message"`
 	Data    any    `json:"data,omitempty"`
+}
+
+// stopConnectTimer stops and forgets the connect timeout: an idle
+// connection then holds no timer at all.
+func (c *conn) stopConnectTimer() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.connectTimer != nil {
+		c.connectTimer.Stop()
+		c.connectTimer = nil
+	}
 }
