@@ -39,6 +39,14 @@ ensure_node() {
 	fi
 }
 
+# ensure_ffmpeg installs ffmpeg and ffprobe (the reference app's video
+# pipeline runs them; its tests fail without them when CI=true).
+ensure_ffmpeg() {
+	if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+		apt_install ffmpeg
+	fi
+}
+
 # npm_ci installs a fixture folder's locked packages when they are
 # missing or older than its package-lock.json.
 npm_ci() {
