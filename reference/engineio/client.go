@@ -412,26 +412,11 @@ func (c *Client) Send(msgs ...*Message) error {
 		c.mu.Unlock()
 		return ErrSessionClosed
 	}
-	n, size := 0, int64(0)
-	for _, m := range msgs {
-		if m != nil {
-			n++
-			size += int64(len(m.data))
-		}
-	}
-	overBytes := c.queueBytes > 0 && c.queueBytes+size > c.cfg.queueBytes
-	if len(c.queue)+n > c.cfg.queueLimit || overBytes {
+	if !enqueue(&c.queue, &c.queueBytes, msgs, c.cfg.queueLimit, c.cfg.queueBytes) {
 		c.mu.Unlock()
 		c.finish(ReasonTransportError, ErrQueueFull, websocket.CloseNormalClosure)
 		return ErrQueueFull
 	}
-	for _, m := range msgs {
-		if m != nil {
-			m.sends.Add(1)
-			c.queue = append(c.queue, m)
-		}
-	}
-	c.queueBytes += size
 	k := c.kickLocked()
 	c.mu.Unlock()
 	c.startWriter(k)

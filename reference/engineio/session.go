@@ -116,7 +116,7 @@ func (s *Session) stateLocked() sessionState { return sessionState(s.state.Load(
 // Send queues msgs, atomically and in order, for delivery to the client.
 // It never blocks on the network. nil messages are skipped. It returns
 // ErrSessionClosed once the session is closed or closing; if the queue
-// would exceed Options.SendQueueLimit it queues nothing, closes the
+// would exceed Options.SendQueueLimit or SendQueueBytes it queues nothing, closes the
 // session ("transport error", cause ErrQueueFull) and returns ErrQueueFull.
 func (s *Session) Send(msgs ...*Message) error {
 	s.mu.Lock()
@@ -124,30 +124,10 @@ func (s *Session) Send(msgs ...*Message) error {
 		s.mu.Unlock()
 		return ErrSessionClosed
 	}
-	n, size := 0, int64(0)
-	for _, m := range msgs {
-		if m != nil {
-			n++
-			size += int64(len(m.data))
-		}
-	}
-	// Two bounds: the count caps the queue's own memory (a shared
-	// broadcast message costs a session only a pointer), the bytes cap what
-	// a client that does not read can make the server hold for it. An empty
-	// queue always takes one call, however large, so no message is
-	// unsendable.
-	overBytes := s.queueBytes > 0 && s.queueBytes+size > s.srv.opts.SendQueueBytes
-	if len(s.queue)+n > s.srv.opts.SendQueueLimit || overBytes {
+	if !enqueue(&s.queue, &s.queueBytes, msgs, s.srv.opts.SendQueueLimit, s.srv.opts.SendQueueBytes) {
 		s.mu.Unlock()
 		s.finish(ReasonTransportError, ErrQueueFull, 0)
 		return ErrQueueFull
-	}
-	for _, m := range msgs {
-		if m != nil {
-			m.sends.Add(1)
-			s.queue = append(s.queue, m)
-			s.queueBytes += int64(len(m.data))
-		}
 	}
 	conn := s.kickLocked(true)
 	s.mu.Unlock()

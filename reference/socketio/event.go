@@ -1,7 +1,6 @@
 package socketio
 
 import (
-	"encoding/json"
 	"fmt"
 	"sync/atomic"
 
@@ -57,20 +56,5 @@ func (e *Event) Bind(i int, v any) error {
 	if i < 0 || i >= len(e.Args) {
 		return fmt.Errorf("socketio: event %q has no argument %d", e.Name, i)
 	}
-	return bindValue(e.Args[i], v)
-}
-
-func bindValue(arg any, v any) error {
-	if b, ok := arg.([]byte); ok {
-		if dst, ok := v.(*[]byte); ok {
-			*dst = b
-			return nil
-		}
-		return fmt.Errorf("socketio: binary argument needs a *[]byte, not %T", v)
-	}
-	raw, err := json.Marshal(arg)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, v)
+	return parser.Bind(e.Args[i], v)
 }

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -112,17 +111,5 @@ func (e *Event) Bind(i int, v any) error {
 	if i < 0 || i >= len(e.Args) {
 		return fmt.Errorf("socketio client: event %q has no argument %d", e.Name, i)
 	}
-	arg := e.Args[i]
-	if b, ok := arg.([]byte); ok {
-		if dst, ok := v.(*[]byte); ok {
-			*dst = b
-			return nil
-		}
-		return fmt.Errorf("socketio client: binary argument needs a *[]byte, not %T", v)
-	}
-	raw, err := json.Marshal(arg)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, v)
+	return parser.Bind(e.Args[i], v)
 }
