@@ -1,17 +1,19 @@
 // Package interop runs socketlab's Node.js interop fixture: the OFFICIAL
 // socket.io / engine.io / socket.io-client npm packages (exact versions pinned
-// in interop/node/package-lock.json), driven from Go tests.
+// in package-lock.json files), driven from Go tests.
 //
-// The fixture has two halves:
+// The fixture has two halves, in two npm packages:
 //
-//   - testee.mjs: a reference server built with the official socket.io
-//     server (the echo server of the Socket.IO / Engine.IO protocol
-//     conformance suites, plus rooms and server→client acks on "/").
-//     [StartTestee] runs it.
-//   - client-scenarios.mjs: scenarios that drive any such server with the
-//     official socket.io-client and check what they see with explicit
-//     assertions. [RunClientScenarios] runs them against a URL and returns
-//     one [ScenarioResult] per scenario.
+//   - testee.mjs, in conformance/targets/node ([TesteeDir]): a reference
+//     server built with the official socket.io server (the echo server of
+//     the Socket.IO / Engine.IO protocol conformance suites, plus rooms and
+//     server→client acks on "/"). It lives next to app.mjs, the app
+//     contract on the same official server, as the protocol half of that
+//     conformance target. [StartTestee] runs it.
+//   - client-scenarios.mjs, in interop/node ([NodeDir]): scenarios that
+//     drive any such server with the official socket.io-client and check
+//     what they see with explicit assertions. [RunClientScenarios] runs
+//     them against a URL and returns one [ScenarioResult] per scenario.
 //
 // The scenarios are first proven against the official server (this
 // package's own tests), so that a failure against socketlab's Go server
@@ -29,7 +31,7 @@
 //	}
 //
 // Node.js (>= 18) and npm must be installed. [Require] runs `npm ci` in
-// interop/node once (per lock-file change); when node, npm or the install
+// both folders once (per lock-file change); when node, npm or the install
 // are missing it skips the test, except under CI=true where interop tests
 // must run, so it fails instead.
 package interop
@@ -91,19 +93,28 @@ type ScenarioResult struct {
 }
 
 // NodeDir returns the absolute path of the interop/node directory
-// (package.json, testee.mjs, client-scenarios.mjs).
-func NodeDir() string {
+// (package.json, client-scenarios.mjs, gen-backoff-table.mjs; its
+// node_modules hold socket.io-client and socket.io).
+func NodeDir() string { return fixtureDir("interop", "node") }
+
+// TesteeDir returns the absolute path of the conformance/targets/node
+// directory (package.json, testee.mjs, app.mjs).
+func TesteeDir() string { return fixtureDir("conformance", "targets", "node") }
+
+// fixtureDir finds the npm package at the module-relative path elems.
+func fixtureDir(elems ...string) string {
+	rel := filepath.Join(elems...)
 	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		dir := filepath.Join(filepath.Dir(file), "node")
+		dir := filepath.Join(filepath.Dir(filepath.Dir(file)), rel) // this file is in <root>/interop
 		if fileExists(filepath.Join(dir, "package.json")) {
 			return dir
 		}
 	}
 	// Built with -trimpath: look upwards from the working directory (a test
-	// runs in its package's directory) for interop/node/package.json.
+	// runs in its package's directory) for <rel>/package.json.
 	if wd, err := os.Getwd(); err == nil {
 		for d := wd; ; d = filepath.Dir(d) {
-			dir := filepath.Join(d, "interop", "node")
+			dir := filepath.Join(d, rel)
 			if fileExists(filepath.Join(dir, "package.json")) {
 				return dir
 			}
@@ -112,7 +123,19 @@ func NodeDir() string {
 			}
 		}
 	}
-	return filepath.Join("interop", "node")
+	return rel
+}
+
+// npmPackage is a folder that Require installs, and packages whose presence
+// in its node_modules proves the install.
+type npmPackage struct {
+	dir      func() string
+	packages []string
+}
+
+var npmPackages = []npmPackage{
+	{NodeDir, []string{"socket.io", "socket.io-client"}},
+	{TesteeDir, []string{"socket.io", "engine.io", "jsonwebtoken", "busboy"}},
 }
 
 // ------------------------------------------------------------------ Require
@@ -126,9 +149,9 @@ var (
 const minNodeMajor = 18
 
 // Require makes sure node and npm exist and that `npm ci` has been run in
-// [NodeDir] for the current package-lock.json. The work happens once per
-// test process; concurrent test processes (go test ./... runs packages in
-// parallel) serialize on a lock file.
+// [NodeDir] and [TesteeDir] for their current package-lock.json. The work
+// happens once per test process; concurrent test processes (go test ./...
+// runs packages in parallel) serialize on a lock file per folder.
 //
 // If anything is missing it skips the test with a hint on how to install,
 // unless the environment variable CI is true: interop tests must run in CI,
@@ -141,13 +164,13 @@ func Require(t testing.TB) {
 	}
 	if inCI() {
 		t.Fatalf("interop: the Node.js fixture is not usable and CI=true (interop tests must run in CI): %v\n"+
-			"install Node.js >= %d with npm (Debian: apt-get install -y nodejs npm) and let `npm ci` in %s reach the npm registry",
-			requireErr, minNodeMajor, NodeDir())
+			"install Node.js >= %d with npm (Debian: apt-get install -y nodejs npm) and let `npm ci` in %s and %s reach the npm registry",
+			requireErr, minNodeMajor, NodeDir(), TesteeDir())
 	}
 	t.Skipf("interop: skipping, the Node.js fixture is not usable: %v\n"+
 		"to run this test install Node.js >= %d with npm (Debian: apt-get install -y nodejs npm); "+
-		"`npm ci` then runs by itself in %s (it needs the npm registry). With CI=true this is a failure.",
-		requireErr, minNodeMajor, NodeDir())
+		"`npm ci` then runs by itself in %s and %s (it needs the npm registry). With CI=true this is a failure.",
+		requireErr, minNodeMajor, NodeDir(), TesteeDir())
 }
 
 func inCI() bool {
@@ -176,8 +199,17 @@ func prepare() error {
 	if major, err := strconv.Atoi(majorStr); err != nil || major < minNodeMajor {
 		return fmt.Errorf("node %s is too old (need >= %d)", version, minNodeMajor)
 	}
+	for _, p := range npmPackages {
+		if err := npmCI(p.dir(), p.packages); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	dir := NodeDir()
+// npmCI runs `npm ci` in dir unless its node_modules already hold the
+// install of the current lock file (the stamp) with packages in it.
+func npmCI(dir string, packages []string) error {
 	want, err := lockHash(dir)
 	if err != nil {
 		return err
@@ -185,9 +217,15 @@ func prepare() error {
 	stamp := filepath.Join(dir, "node_modules", stampName)
 	installed := func() bool {
 		got, err := os.ReadFile(stamp)
-		return err == nil && strings.TrimSpace(string(got)) == want &&
-			fileExists(filepath.Join(dir, "node_modules", "socket.io", "package.json")) &&
-			fileExists(filepath.Join(dir, "node_modules", "socket.io-client", "package.json"))
+		if err != nil || strings.TrimSpace(string(got)) != want {
+			return false
+		}
+		for _, name := range packages {
+			if !fileExists(filepath.Join(dir, "node_modules", name, "package.json")) {
+				return false
+			}
+		}
+		return true
 	}
 	if installed() {
 		return nil
@@ -246,7 +284,7 @@ func StartTestee(t testing.TB, args ...string) (url string) {
 	Require(t)
 
 	cmd := exec.Command("node", append([]string{"testee.mjs", "--port", "0"}, args...)...)
-	cmd.Dir = NodeDir()
+	cmd.Dir = TesteeDir()
 	// stdin is a pipe that we hold: if this process dies, the testee sees EOF
 	// and exits, so it never outlives the test binary.
 	stdin, err := cmd.StdinPipe()

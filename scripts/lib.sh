@@ -47,6 +47,14 @@ ensure_ffmpeg() {
 	fi
 }
 
+# ensure_chromium installs Chromium (the browser tests of the web UI drive
+# it through chromedp; they fail without it when CI=true).
+ensure_chromium() {
+	if [ ! -x /usr/bin/chromium ]; then
+		apt_install chromium
+	fi
+}
+
 # npm_ci installs a fixture folder's locked packages when they are
 # missing or older than its package-lock.json.
 npm_ci() {
@@ -56,4 +64,28 @@ npm_ci() {
 		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 		cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed"
 	fi
+}
+
+# ensure_docker installs the Docker engine and starts it when it is not
+# running (no systemd in CI containers): the swarm conformance level runs
+# its client workers in containers. Images are built FROM scratch, so no
+# registry is needed; the bridge is off because containers use the host
+# network.
+ensure_docker() {
+	if ! command -v dockerd >/dev/null 2>&1; then
+		apt_install docker.io
+	fi
+	if ! docker info >/dev/null 2>&1; then
+		say "starting dockerd"
+		$SUDO sh -c 'nohup dockerd --bridge=none --iptables=false --ip-masq=false >/tmp/dockerd.log 2>&1 &'
+		for _ in $(seq 1 60); do
+			docker info >/dev/null 2>&1 && break
+			sleep 1
+		done
+		docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /tmp/dockerd.log" >&2; exit 1; }
+	fi
+	# testcontainers-go: no reaper container (it would need a pulled image)
+	# and reach containers on the loopback address.
+	export TESTCONTAINERS_RYUK_DISABLED=true
+	export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
 }

@@ -1,6 +1,6 @@
 // Command loadgen measures any Socket.IO server that speaks the testee
 // protocol (ours in reference/cmd/testee, the official Node one in
-// interop/node/testee.mjs) with the same cheap raw WebSocket client, so the
+// conformance/targets/node/testee.mjs) with the same cheap raw WebSocket client, so the
 // figures compare servers, not clients.
 //
 //	loadgen -url http://127.0.0.1:3000 -mode echo -clients 8 -duration 5s

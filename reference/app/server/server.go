@@ -10,7 +10,7 @@
 //
 // Routes: "/socket.io/" is the Socket.IO server, "/api/" the REST API with
 // CORS from an explicit allow-list (contract §12), "/api/dev/login" the demo
-// login of dev mode, and "/" a placeholder page.
+// login of dev mode, and "/" with "/static/" the browser UI (package web).
 package server
 
 import (
@@ -32,6 +32,7 @@ import (
 	"socketlab/reference/app/pipeline"
 	"socketlab/reference/app/realtime"
 	"socketlab/reference/app/sqlite"
+	"socketlab/reference/app/web"
 	"socketlab/reference/app/worker"
 	"socketlab/reference/engineio"
 	"socketlab/reference/socketio"
@@ -65,6 +66,9 @@ type Config struct {
 	Recovery *bool
 	// ProcessTimeout bounds the processing of one video (pipeline's default when 0).
 	ProcessTimeout time.Duration
+	// ConnectTimeout closes connections that join no namespace in time
+	// (socket.io's default, 45 s, when 0).
+	ConnectTimeout time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -199,7 +203,8 @@ func (s *Server) build() {
 			AllowedOrigins:   s.origins,
 			AllowCredentials: true,
 		}},
-		Logger: s.log,
+		Logger:         s.log,
+		ConnectTimeout: s.cfg.ConnectTimeout,
 	}
 	if recovery {
 		opts.Recovery = &socketio.RecoveryOptions{Owner: realtime.RecoveryOwner}
@@ -237,7 +242,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/socket.io/", s.io)
 	mux.Handle("/api/", s.cors(s.api))
 	mux.Handle("/api/dev/login", s.cors(http.HandlerFunc(s.devLogin)))
-	mux.HandleFunc("GET /{$}", placeholder)
+	ui := web.Handler()
+	mux.Handle("GET /{$}", ui)
+	mux.Handle("GET /static/", ui)
 	return mux
 }
 
@@ -264,20 +271,4 @@ func (s *Server) Close() error {
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
-}
-
-const placeholderHTML = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>socketlab</title></head>
-<body>
-<h1>socketlab reference video app</h1>
-<p>The web UI is coming. Meanwhile the REST API is under <code>/api/</code>
-and Socket.IO under <code>/socket.io/</code>.</p>
-</body>
-</html>
-`
-
-func placeholder(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(placeholderHTML))
 }

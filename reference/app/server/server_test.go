@@ -51,14 +51,22 @@ func TestNewNeedsSecret(t *testing.T) {
 	require.Error(t, err)
 }
 
-func TestPlaceholder(t *testing.T) {
+// TestWebUI: "/" is the UI's page and "/static/" its files (package web);
+// other paths outside /api/ and /socket.io/ are unknown.
+func TestWebUI(t *testing.T) {
 	s := start(t, Config{})
 	res, body := do(t, "GET", s.URL()+"/", nil, "")
 	require.Equal(t, 200, res.StatusCode)
 	require.Contains(t, res.Header.Get("Content-Type"), "text/html")
-	require.Contains(t, body, "web UI is coming")
-	res, _ = do(t, "GET", s.URL()+"/nope", nil, "")
-	require.Equal(t, 404, res.StatusCode)
+	require.Contains(t, body, `<script type="module" src="/static/app/main.js">`)
+	res, body = do(t, "GET", s.URL()+"/static/client/index.js", nil, "")
+	require.Equal(t, 200, res.StatusCode)
+	require.Contains(t, res.Header.Get("Content-Type"), "javascript")
+	require.Contains(t, body, "export function io(")
+	for _, path := range []string{"/nope", "/static/", "/static/client/", "/static/nope.js"} {
+		res, _ = do(t, "GET", s.URL()+path, nil, "")
+		require.Equal(t, 404, res.StatusCode, path)
+	}
 }
 
 func TestDevLogin(t *testing.T) {

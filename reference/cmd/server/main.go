@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&cfg.MaxUploadBytes, "max-upload", 0, "largest upload in bytes (0: default)")
 	fs.IntVar(&cfg.Workers, "workers", 0, "videos processed at once (0: default)")
 	fs.DurationVar(&cfg.ProcessTimeout, "process-timeout", 0, "bound on the processing of one video (0: default)")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", 0, "close connections that send no Socket.IO CONNECT within this (0: socket.io's 45 s)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ var transportCases = []struct {
 
 // ----------------------------------------------------------- Go testee
 
-// newGoTestee is a socketlab Go server behaving like interop/node/testee.mjs
+// newGoTestee is a socketlab Go server behaving like conformance/targets/node/testee.mjs
 // (same events, same flags), so that the same scenarios run against both.
 // Its heartbeat is slower than the testee's (2s + 2s): the tests that do
 // not test the heartbeat should not fail because a loaded machine (the

@@ -44,7 +44,7 @@ func startNodeTestee(t *testing.T, port int, args ...string) *nodeTestee {
 	t.Helper()
 	interop.Require(t)
 	cmd := exec.Command("node", append([]string{"testee.mjs", "--port", strconv.Itoa(port)}, args...)...)
-	cmd.Dir = interop.NodeDir()
+	cmd.Dir = interop.TesteeDir()
 	stdin, err := cmd.StdinPipe() // EOF makes the testee exit if we die
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()
