@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -29,7 +30,18 @@ type Events interface {
 type Announcement struct {
 	Message string    `json:"message"`
 	From    string    `json:"from"` // the admin's userId
-	At      time.Time `json:"at"`   // RFC 3339, UTC
+	At      time.Time `json:"at"`   // RFC 3339, UTC, written with TimeLayout
+}
+
+// MarshalJSON writes At with TimeLayout (three fraction digits), so the
+// 202 of POST /api/announcements and the server:announcement event carry
+// the same string (ANN-3); time.Time's own encoding drops trailing zeros.
+func (a Announcement) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Message string `json:"message"`
+		From    string `json:"from"`
+		At      string `json:"at"`
+	}{a.Message, a.From, a.At.UTC().Format(TimeLayout)})
 }
 
 // Queue hands uploaded videos to the processing workers.

@@ -33,8 +33,7 @@ type Server struct {
 
 	mu        sync.RWMutex
 	sessions  map[string]*Session
-	lingering map[string]struct{} // sids closed by their client, see remove
-	probeHold time.Duration       // probeHold, a field so tests can widen the window
+	probeHold time.Duration // probeHold, a field so tests can widen the window
 	closed    bool
 }
 
@@ -71,6 +70,9 @@ func NewServer(opts Options, onConnection func(s *Session) Handler) *Server {
 		// The origin is checked before Upgrade, with the CORS policy.
 		CheckOrigin: func(*http.Request) bool { return true },
 		Error: func(w http.ResponseWriter, _ *http.Request, status int, _ error) {
+			// RFC 6455 §4.2.2: a refused handshake names the versions the
+			// server speaks, so a client asking for another can retry.
+			w.Header().Set("Sec-WebSocket-Version", "13")
 			writeHTTPError(w, &HTTPError{Status: status, Code: CodeBadRequest, Message: "Bad request"})
 		},
 	}
@@ -166,10 +168,6 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s := srv.session(sid)
 	if s == nil {
-		if transport == TransportPolling && r.Method == http.MethodGet && srv.takeLingering(sid) {
-			writePayload(w, noopBatch)
-			return
-		}
 		writeHTTPError(w, errUnknownSID)
 		return
 	}
@@ -273,34 +271,13 @@ func (srv *Server) open(r *http.Request, transport string, conn *websocket.Conn)
 	return s
 }
 
-// remove unregisters a finished session. With linger, the sid answers
-// one more polling GET with a noop during lingerTime (see finish).
-func (srv *Server) remove(s *Session, linger bool) {
+// remove unregisters a finished session: from now on its sid is unknown
+// (HTTP 400, code 1), as the spec requires — also for a GET that raced the
+// client's own close packet.
+func (srv *Server) remove(s *Session) {
 	srv.mu.Lock()
+	defer srv.mu.Unlock()
 	if srv.sessions[s.id] == s {
 		delete(srv.sessions, s.id)
 	}
-	if linger && !srv.closed {
-		if srv.lingering == nil {
-			srv.lingering = make(map[string]struct{})
-		}
-		srv.lingering[s.id] = struct{}{}
-	}
-	srv.mu.Unlock()
-	if linger {
-		time.AfterFunc(lingerTime, func() { srv.takeLingering(s.id) })
-	}
-}
-
-// lingerTime is how long the sid of a session closed by the client stays
-// known for the GET that raced its close.
-const lingerTime = time.Second
-
-// takeLingering reports whether sid lingers, and forgets it.
-func (srv *Server) takeLingering(sid string) bool {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	_, ok := srv.lingering[sid]
-	delete(srv.lingering, sid)
-	return ok
 }

@@ -304,10 +304,6 @@ func (s *Session) finish(reason string, cause error, wsCode int) {
 	s.wakePollLocked()
 	ws, probe := s.ws, s.probe
 	s.probe = nil
-	// A client that closes over polling often has its next GET already on
-	// the way (it sends the close POST alongside the pending GET): that
-	// GET gets the noop it would have got had it arrived first.
-	linger := reason == ReasonTransportClose && ws == nil && !s.pollActive
 	startFlush := false
 	if ws != nil && wsCode != 0 && !s.flushing {
 		// The close frame is written by a flush goroutine, so that no
@@ -332,7 +328,7 @@ func (s *Session) finish(reason string, cause error, wsCode int) {
 	if probe != nil {
 		go closeConn(probe, websocket.CloseNormalClosure, s.srv.opts.WriteTimeout)
 	}
-	s.srv.remove(s, linger)
+	s.srv.remove(s)
 	s.notifyClosed(reason, cause)
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -137,7 +138,31 @@ func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request, path, conte
 	hd.Set("Content-Type", contentType)
 	hd.Set(headerNoSniff, "nosniff")
 	hd.Set(headerCacheControl, "private, no-cache")
+	if r.Header.Get("If-Range") == "" && zeroSuffixRange(r.Header.Get("Range")) {
+		// http.ServeContent answers "bytes=-0" with 206 and the invalid
+		// "Content-Range: bytes N-(N-1)/N"; a suffix of zero bytes selects
+		// nothing, which RFC 9110 §14.1.2 makes unsatisfiable (STREAM-9).
+		hd.Set("Content-Range", fmt.Sprintf("bytes */%d", info.Size()))
+		writeError(w, http.StatusRequestedRangeNotSatisfiable, MsgRange)
+		return
+	}
 	http.ServeContent(&mediaWriter{ResponseWriter: w}, r, "", info.ModTime(), f)
+}
+
+// zeroSuffixRange reports whether a Range header asks only for suffixes of
+// zero bytes ("bytes=-0", "bytes=-0, -00").
+func zeroSuffixRange(h string) bool {
+	spec, ok := strings.CutPrefix(strings.TrimSpace(h), "bytes=")
+	if !ok {
+		return false
+	}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if !strings.HasPrefix(part, "-") || strings.Trim(part[1:], "0") != "" || len(part) < 2 {
+			return false
+		}
+	}
+	return true
 }
 
 // sniffVideo returns the video/* type of f's content, or

@@ -69,6 +69,10 @@ type Config struct {
 	// ConnectTimeout closes connections that join no namespace in time
 	// (socket.io's default, 45 s, when 0).
 	ConnectTimeout time.Duration
+	// PingInterval and PingTimeout are Engine.IO's heartbeat (socket.io's
+	// defaults, 25 s and 20 s, when 0).
+	PingInterval time.Duration
+	PingTimeout  time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -202,7 +206,7 @@ func (s *Server) build() {
 		Engine: engineio.Options{CORS: engineio.CORS{
 			AllowedOrigins:   s.origins,
 			AllowCredentials: true,
-		}},
+		}, PingInterval: s.cfg.PingInterval, PingTimeout: s.cfg.PingTimeout},
 		Logger:         s.log,
 		ConnectTimeout: s.cfg.ConnectTimeout,
 	}

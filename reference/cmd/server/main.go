@@ -55,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.Workers, "workers", 0, "videos processed at once (0: default)")
 	fs.DurationVar(&cfg.ProcessTimeout, "process-timeout", 0, "bound on the processing of one video (0: default)")
 	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", 0, "close connections that send no Socket.IO CONNECT within this (0: socket.io's 45 s)")
+	fs.DurationVar(&cfg.PingInterval, "ping-interval", 0, "Engine.IO pingInterval (0: socket.io's 25 s)")
+	fs.DurationVar(&cfg.PingTimeout, "ping-timeout", 0, "Engine.IO pingTimeout (0: socket.io's 20 s)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -204,6 +204,11 @@ func parseHeader(data []byte, maxAttachments int) (h textHeader, reason, detail 
 			return h, ReasonTooManyAttachments, "attachment count of more than 9 digits"
 		}
 		h.attachments, _ = strconv.Atoi(string(data[i:end]))
+		if h.attachments < 1 {
+			// A binary packet exists to carry attachments; socket.io-parser
+			// 4.2.7 rejects a count below 1 as well.
+			return h, ReasonIllegalAttachments, "a binary packet with no attachment"
+		}
 		if h.attachments > maxAttachments {
 			return h, ReasonTooManyAttachments, strconv.Itoa(h.attachments) + " > " + strconv.Itoa(maxAttachments)
 		}

@@ -59,7 +59,6 @@ func TestDecode(t *testing.T) {
 			Packet{Type: Event, Namespace: "/", ID: NoAckID, Data: []any{"e", []byte{}}}},
 		{"ten attachments", `510-["t",` + placeholders(10) + `]`, strings.Split("0123456789", ""),
 			Packet{Type: Event, Namespace: "/", ID: NoAckID, Data: append([]any{"t"}, bytesArgs("0123456789")...)}},
-		{"binary event with zero attachments", `50-["z"]`, nil, Packet{Type: Event, Namespace: "/", ID: NoAckID, Data: []any{"z"}}},
 		{"leading zeros", `5001-007["z",{"_placeholder":true,"num":0}]`, []string{"a"},
 			Packet{Type: Event, Namespace: "/", ID: 7, Data: []any{"z", []byte("a")}}},
 	}
@@ -139,7 +138,8 @@ var malformedPackets = []struct {
 	{"placeholder num null", `51-["x",{"_placeholder":true,"num":null}]`, ReasonInvalidPlaceholder},
 	{"placeholder num huge", `51-["x",{"_placeholder":true,"num":99999999999999999999}]`, ReasonInvalidPlaceholder},
 	{"placeholder num missing", `51-["x",{"_placeholder":true}]`, ReasonInvalidPlaceholder},
-	{"placeholder for zero attachments", `50-["x",{"_placeholder":true,"num":0}]`, ReasonInvalidPlaceholder},
+	{"binary event with zero attachments", `50-["z"]`, ReasonIllegalAttachments},
+	{"placeholder for zero attachments", `50-["x",{"_placeholder":true,"num":0}]`, ReasonIllegalAttachments},
 	{"attachment referenced twice", `52-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]`, ReasonInvalidPlaceholder},
 	{"attachment never referenced", `52-["x",{"_placeholder":true,"num":0}]`, ReasonInvalidPlaceholder},
 	{"binary event without placeholder", `51-["x"]`, ReasonInvalidPlaceholder},
@@ -223,9 +223,9 @@ func TestDecodeMaxAttachments(t *testing.T) {
 	}
 	_, err = decodeMessages(t, &Decoder{MaxAttachments: 11}, eleven, atts...)
 	requireNoError(t, err)
-	// A negative limit still accepts binary types announcing none.
-	_, err = decodeMessages(t, &Decoder{MaxAttachments: -1}, `50-["x"]`)
-	requireNoError(t, err)
+	// A binary type announcing none is illegal whatever the limit
+	// (socket.io-parser 4.2.7: "Illegal attachments").
+	requireDecodeError(t, second((&Decoder{MaxAttachments: -1}).Add([]byte(`50-["x"]`), false)), ReasonIllegalAttachments)
 }
 
 func second(_ *Packet, err error) error { return err }
