@@ -8,7 +8,7 @@
 //
 //   node app.mjs --port 0 --secret s3cret --data ./data [--origin https://app.example]...
 //                [--max-upload BYTES] [--workers N] [--process-timeout SECONDS]
-//                [--recovery on|off]
+//                [--recovery on|off] [--ping-interval MS] [--ping-timeout MS]
 //
 // It listens on 127.0.0.1, prints exactly one line, {"url":"http://127.0.0.1:PORT"},
 // on stdout, logs to stderr, and exits on SIGTERM, SIGINT, or EOF on a
@@ -40,6 +40,7 @@ function usage(problem) {
   console.error(`app: ${problem}
 usage: node app.mjs --port 0 --secret S --data DIR [--origin O]... [--max-upload BYTES]
                     [--workers N] [--process-timeout SECONDS] [--recovery on|off]
+                    [--ping-interval MS] [--ping-timeout MS]
 (the secret may come from SOCKETLAB_JWT_SECRET instead)`);
   process.exit(2);
 }
@@ -70,6 +71,9 @@ function readConfig(argv) {
         // socket.io's connectTimeout in ms: how long a connection may stay
         // without joining a namespace (socket.io's default: 45 s).
         "connect-timeout": { type: "string", default: "45000" },
+        // Engine.IO's heartbeat in ms (socket.io's defaults: 25 s and 20 s).
+        "ping-interval": { type: "string", default: "25000" },
+        "ping-timeout": { type: "string", default: "20000" },
       },
     }));
   } catch (err) {
@@ -88,6 +92,8 @@ function readConfig(argv) {
     processTimeoutMs: positiveInt("process-timeout", values["process-timeout"]) * 1000,
     recovery: values.recovery === "on",
     connectTimeoutMs: positiveInt("connect-timeout", values["connect-timeout"]),
+    pingIntervalMs: positiveInt("ping-interval", values["ping-interval"]),
+    pingTimeoutMs: positiveInt("ping-timeout", values["ping-timeout"]),
   };
 }
 
@@ -335,7 +341,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout fires at once beyond this
 const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
 
 class Realtime {
-  constructor({ httpServer, verifier, store, secret, origins, recovery, connectTimeoutMs }) {
+  constructor({ httpServer, verifier, store, secret, origins, recovery, connectTimeoutMs, pingIntervalMs, pingTimeoutMs }) {
     this.verifier = verifier;
     this.store = store;
     this.secret = secret;
@@ -346,6 +352,8 @@ class Realtime {
       path: "/socket.io/",
       serveClient: false,
       connectTimeout: connectTimeoutMs,
+      pingInterval: pingIntervalMs,
+      pingTimeout: pingTimeoutMs,
       cors: (req, callback) => callback(null, this.corsOptions(req)),
       parser: recovery ? guardedParser((packet) => this.guardRecovery(packet)) : undefined,
       connectionStateRecovery: recovery
@@ -1515,6 +1523,7 @@ function main() {
   const realtime = new Realtime({
     httpServer, verifier, store, secret: config.secret, origins, recovery: config.recovery,
     connectTimeoutMs: config.connectTimeoutMs,
+    pingIntervalMs: config.pingIntervalMs, pingTimeoutMs: config.pingTimeoutMs,
   });
   const processor = new Processor({
     store, files, realtime, workers: config.workers, timeoutMs: config.processTimeoutMs,

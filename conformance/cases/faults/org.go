@@ -1,0 +1,32 @@
+package faults
+
+import (
+	"time"
+
+	"socketlab/conformance/internal/jwtmint"
+	"socketlab/conformance/internal/suite"
+)
+
+// org is a fresh organization of the case (contract §14: the harness mints
+// its own identities): an admin who uploads and announces, and a member
+// whose sockets cross the faulty network. Keeping the two apart means the
+// member's sockets get the organization's video events (ROOM-1) and no
+// personal notification, so what they must receive is exactly §6.
+type org struct {
+	ID                      string
+	Admin, Member           jwtmint.Identity
+	AdminToken, MemberToken string
+}
+
+func newOrg(c *suite.C) org {
+	m := jwtmint.New(c.Cfg.Secret)
+	o := org{ID: jwtmint.RandomID("org-")}
+	o.Admin = jwtmint.Identity{UserID: jwtmint.RandomID("u-"), OrgID: o.ID, Role: jwtmint.Admin}
+	o.Member = jwtmint.Identity{UserID: jwtmint.RandomID("u-"), OrgID: o.ID, Role: jwtmint.Member}
+	o.AdminToken = m.Token(o.Admin, time.Hour)
+	o.MemberToken = m.Token(o.Member, time.Hour)
+	return o
+}
+
+// auth is the CONNECT payload of contract AUTH-1.
+func auth(token string) map[string]any { return map[string]any{"token": token} }
