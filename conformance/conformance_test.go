@@ -38,6 +38,7 @@ var run struct {
 	setup   error // why the run could not start; every case then errors
 	pair    *target.Pair
 	expect  string // the known-failures file, if any
+	once    sync.Once
 }
 
 func TestMain(m *testing.M) {
@@ -59,6 +60,15 @@ func TestMain(m *testing.M) {
 		summarize(rep, files)
 	}
 	os.Exit(code)
+}
+
+// ensureSetUp sets the run up once, for whichever test needs it first.
+func ensureSetUp() error {
+	run.once.Do(func() {
+		run.started = time.Now()
+		run.setup = setUp()
+	})
+	return run.setup
 }
 
 // setUp resolves the configuration, starting a built-in target when asked.
@@ -187,9 +197,7 @@ func readHeartbeats(cfg *suite.Config) error {
 func TestConformance(t *testing.T) {
 	// Set up here, not in TestMain: tests that need no target (the docs
 	// check) must not wait for one to be built and started.
-	run.started = time.Now()
-	run.setup = setUp()
-	if run.setup != nil {
+	if ensureSetUp() != nil {
 		t.Fatalf("conformance run could not start: %v", run.setup)
 	}
 	known, err := loadExpectations(run.expect)

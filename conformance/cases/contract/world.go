@@ -113,39 +113,55 @@ type world struct {
 	problems   []string // target faults met while running, for the cases concerned
 }
 
-var theWorld struct {
-	once sync.Once
+// worldRun is one shared run and its completion.
+type worldRun struct {
 	w    *world
 	done chan struct{}
 }
 
-// startWorld starts the shared run unless it has started already.
-func startWorld(cfg *suite.Config) {
-	theWorld.once.Do(func() {
-		theWorld.done = make(chan struct{})
-		theWorld.w = &world{log: wirelog.New(), started: time.Now(), lists: map[string]*rest.Response{}}
-		go func() {
-			defer close(theWorld.done)
-			w := theWorld.w
-			ctx, cancel := context.WithTimeout(context.Background(), cfg.ProcessTimeout+45*time.Second)
-			defer cancel()
-			w.err = w.run(ctx, cfg)
-			w.finished = time.Now()
-			w.log.Notef("shared run finished after %v (err: %v)", w.finished.Sub(w.started).Round(time.Millisecond), w.err)
-		}()
-	})
+// worlds holds one shared run per configuration: a run is judged on one
+// target, and the harness's own tests run the cases again behind a
+// mutating proxy, with another configuration.
+var worlds struct {
+	mu   sync.Mutex
+	runs map[*suite.Config]*worldRun
+}
+
+// startWorld starts the shared run of cfg unless it has started already.
+func startWorld(cfg *suite.Config) *worldRun {
+	worlds.mu.Lock()
+	defer worlds.mu.Unlock()
+	if r, ok := worlds.runs[cfg]; ok {
+		return r
+	}
+	if worlds.runs == nil {
+		worlds.runs = map[*suite.Config]*worldRun{}
+	}
+	r := &worldRun{done: make(chan struct{}),
+		w: &world{log: wirelog.New(), started: time.Now(), lists: map[string]*rest.Response{}}}
+	worlds.runs[cfg] = r
+	go func() {
+		defer close(r.done)
+		w := r.w
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.ProcessTimeout+45*time.Second)
+		defer cancel()
+		w.err = w.run(ctx, cfg)
+		w.finished = time.Now()
+		w.log.Notef("shared run finished after %v (err: %v)", w.finished.Sub(w.started).Round(time.Millisecond), w.err)
+	}()
+	return r
 }
 
 // getWorld waits for the shared run and attaches its wire log entries of
 // the sockets named (all when none) to the case's log.
 func getWorld(c *suite.C, conns ...string) (*world, error) {
-	startWorld(c.Cfg)
+	run := startWorld(c.Cfg)
 	select {
-	case <-theWorld.done:
+	case <-run.done:
 	case <-c.Ctx.Done():
 		return nil, fmt.Errorf("the shared processing run did not finish within the case's timeout: %w", c.Ctx.Err())
 	}
-	w := theWorld.w
+	w := run.w
 	w.attach(c, conns...)
 	if w.err != nil {
 		var v *suite.Violation

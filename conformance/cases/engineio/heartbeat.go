@@ -144,6 +144,37 @@ func init() {
 			},
 		},
 		suite.Case{
+			ID: "EIO-HB-7", Level: suite.LevelEngineIO, On: suite.Testee, Strength: suite.Must,
+			Title:       "The pings follow the announced pingInterval",
+			Requirement: `The handshake's pingInterval MUST be the interval the server really pings at: “at a given interval (the pingInterval value sent in the handshake) the server sends a ping packet”. Clients size their own timeout from it, so a server that pings far off the announced schedule is either dropped by every client (too slow) or announces nonsense (too fast).`,
+			Source:      "engine.io-protocol v4 §Handshake (pingInterval), §Heartbeat",
+			Steps: []string{"WebSocket session, answering pings", "time 4 pings",
+				"expect every gap in [0.5 × pingInterval, pingInterval + pingTimeout + 250 ms] (wide bounds: EIO-HB-5 judges the precise ones)"},
+			Run: func(c *suite.C) error {
+				s, err := openWS(c, true)
+				if err != nil {
+					return err
+				}
+				gaps, err := pings(c, s, 4)
+				if err != nil {
+					return err
+				}
+				interval := time.Duration(s.Open.PingInterval) * time.Millisecond
+				low, high := interval/2, interval+time.Duration(s.Open.PingTimeout)*time.Millisecond+250*time.Millisecond
+				var ms []int64
+				for _, g := range gaps {
+					ms = append(ms, g.Milliseconds())
+				}
+				c.Measure("ping_gaps_ms", ms)
+				for _, g := range gaps {
+					if g < low || g > high {
+						return suite.Violationf(fmt.Sprintf("gaps between %s and %s (announced pingInterval %s)", low, high, interval), "gaps %v ms", ms)
+					}
+				}
+				return nil
+			},
+		},
+		suite.Case{
 			ID: "EIO-HB-6", Level: suite.LevelEngineIO, On: suite.Testee, Strength: suite.Info,
 			Title:       "A ping sent by the client",
 			Requirement: `In v4 “the ping packets are now sent by the server”; what a server does with a client ping is not specified (engine.io closes the session: "invalid heartbeat direction"). Recorded.`,

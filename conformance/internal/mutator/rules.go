@@ -12,14 +12,14 @@ import (
 
 var pingIntervalField = regexp.MustCompile(`"pingInterval":(\d+)`)
 
-// WrongPingInterval announces a pingInterval ten times shorter than the
-// one the server really uses, so its pings arrive late by the announced
-// schedule.
+// WrongPingInterval announces a pingInterval ten times longer than the
+// one the server really uses: its pings then come far more often than it
+// said they would.
 func WrongPingInterval(_ *Proxy, _ int, dir Dir, packet []byte) [][]byte {
 	if dir == ToClient && bytes.HasPrefix(packet, []byte("0{")) {
 		packet = pingIntervalField.ReplaceAllFunc(packet, func(m []byte) []byte {
 			n, _ := strconv.Atoi(string(pingIntervalField.FindSubmatch(m)[1]))
-			return []byte(`"pingInterval":` + strconv.Itoa(max(n/10, 1)))
+			return []byte(`"pingInterval":` + strconv.Itoa(n*10))
 		})
 	}
 	return [][]byte{packet}
