@@ -101,6 +101,9 @@ func setUp() error {
 		_, err := handshake(ctx, base)
 		return err
 	}
+	if cfg.Clients, err = clientsUnderTest(cfg); err != nil {
+		return err
+	}
 	return readHeartbeats(cfg)
 }
 

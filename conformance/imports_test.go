@@ -3,6 +3,7 @@ package conformance
 // Each cases package registers its cases from init(); importing it here
 // puts them in the run. One line per package.
 import (
+	_ "socketlab/conformance/cases/client"
 	_ "socketlab/conformance/cases/contract"
 	_ "socketlab/conformance/cases/engineio"
 	_ "socketlab/conformance/cases/faults"

@@ -36,7 +36,7 @@ func openTab(c *suite.C) (*chrome.Tab, error) {
 	if origin == "" {
 		return nil, suite.Skip("no browser origin the target allows (-origin or -browser-origin)")
 	}
-	b, launched, err := chrome.Shared(origin)
+	b, launched, err := chrome.Shared(chrome.Options{Origin: origin, Reach: []string{c.Cfg.Target}})
 	var unavailable *chrome.UnavailableError
 	if errors.As(err, &unavailable) {
 		if os.Getenv("CI") == "true" {

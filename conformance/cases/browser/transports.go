@@ -89,7 +89,9 @@ func defaultTransportsUpgrade(c *suite.C) error {
 	// The probe's frames and the ACK's, as CDP reports them.
 	var socket string
 	var probeErr error
-	_, err = tab.WaitFrames(ctx, "the upgrade's probe and the ACK in the WebSocket frames", func(frames []chrome.Frame) bool {
+	fctx, fcancel := c.Within(replyWait(c))
+	defer fcancel()
+	_, err = tab.WaitFrames(fctx, "the upgrade's probe and the ACK in the WebSocket frames", func(frames []chrome.Frame) bool {
 		socket, probeErr = probeSequence(frames, open.SID)
 		return probeErr == nil && ackOn(frames, socket)
 	})

@@ -44,7 +44,7 @@ func slowLink(c *suite.C) error {
 	o := newOrg(c)
 	slow := rest.New(base, c.Log)
 	c.Expect("201, 10 → 40 → 70 → processed, the completed video, the stream byte for byte")
-	s, err := sioclient.Dial(c.Ctx, base, auth(o.MemberToken), sioclient.Options{Log: c.Log, Name: "member"})
+	s, err := dial(c, base, auth(o.MemberToken), sioclient.Options{Log: c.Log, Name: "member"})
 	if s != nil {
 		defer s.Close()
 	}

@@ -53,7 +53,7 @@ func cutInside(c *suite.C, transport string) error {
 	o := newOrg(c)
 	c.Expect("the next session works: CONNECT accepted, video:subscribe acknowledged")
 	opts := sioclient.Options{Transport: transport, Log: c.Log, Name: "member"}
-	s, err := sioclient.Dial(c.Ctx, base, auth(o.MemberToken), opts)
+	s, err := dial(c, base, auth(o.MemberToken), opts)
 	if s != nil {
 		defer s.Close()
 	}
@@ -79,7 +79,7 @@ func cutInside(c *suite.C, transport string) error {
 
 	setToxics(c, p, faultproxy.Toxics{}, "healed")
 	opts.Name = "member/next"
-	next, err := sioclient.Dial(c.Ctx, base, auth(o.MemberToken), opts)
+	next, err := dial(c, base, auth(o.MemberToken), opts)
 	if next != nil {
 		defer next.Close()
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"socketlab/conformance/internal/codec"
@@ -55,7 +56,7 @@ func recoveryStorm(c *suite.C) error {
 	o := newOrg(c)
 	direct := rest.New(c.URL(), c.Log)
 	began := time.Now()
-	cur, err := sioclient.Dial(c.Ctx, base, auth(o.MemberToken), sioclient.Options{Log: c.Log, Name: "recov#0"})
+	cur, err := dial(c, base, auth(o.MemberToken), sioclient.Options{Log: c.Log, Name: "recov#0"})
 	sockets := []*sioclient.Socket{}
 	defer func() {
 		for _, s := range sockets {
@@ -85,19 +86,23 @@ func recoveryStorm(c *suite.C) error {
 	if err := uploadNext(); err != nil {
 		return err
 	}
-	ctx, cancel := c.Within(c.Cfg.ProcessTimeout)
-	defer cancel()
 	// Recovery starts from an offset: the first reset waits for one.
-	if _, err := cur.Wait(ctx, func(r sioclient.Received) bool { return stepOf(r, ids[0]) != "" }); err != nil {
+	fctx, fcancel := c.Within(c.Cfg.ProcessTimeout)
+	_, err = cur.Wait(fctx, func(r sioclient.Received) bool { return stepOf(r, ids[0]) != "" })
+	fcancel()
+	if err != nil {
 		return blame("the first video's first event", err)
 	}
 	offset := cur.Offset()
 
 	var (
 		fresh      []int
-		reconnects []time.Duration
+		reconnects []time.Duration // the reconnection's handshake and CONNECT
+		down       []time.Duration // from the reset to the CONNECT reply
 		midStream  int
-		isVideo    = func(r sioclient.Received) bool { id, _ := videoStep(r); return id != "" }
+		// sentOffsets[i-1] is the offset reconnection i presented.
+		sentOffsets []string
+		isVideo     = func(r sioclient.Received) bool { id, _ := videoStep(r); return id != "" }
 	)
 	for i := 1; i <= recovResets; i++ {
 		if i%(recovResets/recovUploads) == 0 && len(ids) < recovUploads {
@@ -115,9 +120,6 @@ func recoveryStorm(c *suite.C) error {
 		if errors.As(err, &closed) {
 			return suite.Violationf("the connection open until the harness resets it", "connection %d ended by itself: %v", i-1, err)
 		}
-		if off := cur.Offset(); off != "" {
-			offset = off
-		}
 		cut := time.Now()
 		p.ResetPeers()
 		select {
@@ -125,6 +127,12 @@ func recoveryStorm(c *suite.C) error {
 		case <-time.After(c.Heartbeat()):
 			return suite.Violationf("the connection ended by the reset", "connection %d still open after %v", i-1, c.Heartbeat())
 		}
+		// Read once the connection is over: an event may still have
+		// arrived between the wait and the reset.
+		if off := cur.Offset(); off != "" {
+			offset = off
+		}
+		sentOffsets = append(sentOffsets, offset)
 		select {
 		case <-time.After(time.Duration(i%5) * recovMaxGap / 4):
 		case <-c.Ctx.Done():
@@ -141,14 +149,16 @@ func recoveryStorm(c *suite.C) error {
 		if i <= 2 {
 			log = c.Log // the first reconnections show the handshake; the rest are summarized
 		}
-		next, err := sioclient.Dial(c.Ctx, base, payload, sioclient.Options{Log: log, Name: fmt.Sprintf("recov#%d", i)})
+		dialed := time.Now()
+		next, err := dial(c, base, payload, sioclient.Options{Log: log, Name: fmt.Sprintf("recov#%d", i)})
 		if next != nil {
 			sockets = append(sockets, next)
 		}
 		if err != nil {
 			return blame(fmt.Sprintf("reconnection %d's CONNECT (token, pid, offset) accepted", i), err)
 		}
-		reconnects = append(reconnects, time.Since(cut))
+		reconnects = append(reconnects, time.Since(dialed))
+		down = append(down, time.Since(cut))
 		if next.SID() != sid {
 			fresh = append(fresh, i)
 			c.Logf("reconnection %d: a new sid %s (not recovered)", i, next.SID())
@@ -165,6 +175,8 @@ func recoveryStorm(c *suite.C) error {
 		}
 	}
 	c.Logf("%d resets done after %v; waiting for every video's terminal event", recovResets, time.Since(began).Round(time.Millisecond))
+	ctx, cancel := c.Within(c.Cfg.ProcessTimeout)
+	defer cancel()
 	for _, id := range ids {
 		if slices.ContainsFunc(steps(id, sockets...), func(s string) bool { return s == "processed" || s == "failed" }) {
 			continue
@@ -191,6 +203,7 @@ func recoveryStorm(c *suite.C) error {
 	}
 	rep := setcheck.Compare(expected, received)
 	p50, maxD := medianMax(reconnects)
+	downP50, downMax := medianMax(down)
 	c.Measure("resets", recovResets)
 	c.Measure("recovered", recovResets-len(fresh))
 	c.Measure("fresh_sessions", len(fresh))
@@ -201,9 +214,12 @@ func recoveryStorm(c *suite.C) error {
 	c.Measure("unexpected", rep.Unexpected)
 	c.Measure("reconnect_p50_ms", ms(p50))
 	c.Measure("reconnect_max_ms", ms(maxD))
+	c.Measure("offline_p50_ms", ms(downP50))
+	c.Measure("offline_max_ms", ms(downMax))
 	c.Measure("elapsed_ms", ms(time.Since(began)))
 	c.Observed("%d resets, %d recovered, %d fresh; %s", recovResets, recovResets-len(fresh), len(fresh), rep)
 	if !rep.Clean() {
+		explain(c, sockets, sentOffsets, rep)
 		return suite.Violationf("every video's events once over the resets", "%s (fresh sessions at reconnections %v)", rep, fresh)
 	}
 	for _, id := range ids {
@@ -215,6 +231,41 @@ func recoveryStorm(c *suite.C) error {
 		return suite.NonStrict("nothing was lost, but %d of %d reconnections with a valid pid got a new session (at %v)", len(fresh), recovResets, fresh)
 	}
 	return nil
+}
+
+// explain writes into the wire log, for each video with a lost or doubled
+// event, which connection received each of its events, whether live or
+// replayed before the CONNECT reply, with its offset, and the offset each
+// reconnection presented: most connections are not in the wire log.
+func explain(c *suite.C, sockets []*sioclient.Socket, sentOffsets []string, rep setcheck.Report) {
+	bad := map[string]bool{}
+	for _, ex := range slices.Concat(rep.LostExamples, rep.DuplicatedExamples, rep.UnexpectedExamples) {
+		if id, _, ok := strings.Cut(ex, " "); ok {
+			bad[id] = true
+		}
+	}
+	for i, s := range sockets {
+		replaying := i > 0
+		for _, r := range s.Packets() {
+			if r.Err == nil && r.Packet.Type == codec.SIOConnect {
+				replaying = false
+				continue
+			}
+			id, st := videoStep(r)
+			if !bad[id] {
+				continue
+			}
+			how := "live"
+			if replaying {
+				how = "replayed"
+			}
+			sent := ""
+			if i > 0 {
+				sent = sentOffsets[i-1]
+			}
+			c.Logf("connection %d (presented offset %q): %s %s %s, frame %s", i, sent, how, id, st, r.Frame)
+		}
+	}
 }
 
 // replayedEvents counts the events the sockets received before their

@@ -43,7 +43,7 @@ func resetMidStages(c *suite.C) error {
 	direct := rest.New(c.URL(), c.Log)
 	c.Expect("after the reset and the reconnection: the completed video with calm.mp4's metadata (events with recovery, snapshot and GET in any case)")
 	opts := sioclient.Options{Log: c.Log, Name: "member"}
-	first, err := sioclient.Dial(c.Ctx, base, auth(o.MemberToken), opts)
+	first, err := dial(c, base, auth(o.MemberToken), opts)
 	if first != nil {
 		defer first.Close()
 	}
@@ -77,9 +77,11 @@ func resetMidStages(c *suite.C) error {
 	}
 	var second *sioclient.Socket
 	if first.PID() != "" {
-		second, err = first.Reconnect(c.Ctx, auth(o.MemberToken))
+		rctx, rcancel := c.Within(c.Heartbeat())
+		second, err = first.Reconnect(rctx, auth(o.MemberToken))
+		rcancel()
 	} else {
-		second, err = sioclient.Dial(c.Ctx, base, auth(o.MemberToken), sioclient.Options{Log: c.Log, Name: "member/fresh"})
+		second, err = dial(c, base, auth(o.MemberToken), sioclient.Options{Log: c.Log, Name: "member/fresh"})
 	}
 	if second != nil {
 		defer second.Close()
@@ -93,7 +95,9 @@ func resetMidStages(c *suite.C) error {
 	recovered := first.PID() != "" && second.SID() == first.SID()
 	c.Measure("recovered", recovered)
 
-	snap, err := subscribe(ctx, second, v.ID)
+	hctx, hcancel := c.Within(c.Heartbeat())
+	defer hcancel()
+	snap, err := subscribe(hctx, second, v.ID)
 	if err != nil {
 		return blame("the video:subscribe ack after the reconnection", err)
 	}
@@ -101,7 +105,9 @@ func resetMidStages(c *suite.C) error {
 		if _, err := second.Wait(ctx, terminal(v.ID)); err != nil {
 			return blame("the video's terminal event after the reconnection", err)
 		}
-		if snap, err = subscribe(ctx, second, v.ID); err != nil {
+		actx, acancel := c.Within(c.Heartbeat())
+		defer acancel()
+		if snap, err = subscribe(actx, second, v.ID); err != nil {
 			return blame("the video:subscribe ack once the video is done", err)
 		}
 	}
@@ -115,7 +121,7 @@ func resetMidStages(c *suite.C) error {
 	} else if why != "" {
 		return suite.Violationf("the snapshot of the completed video (contract ROOM-3, VID-2)", "%s", why)
 	}
-	got, err := getVideo(ctx, direct, o.MemberToken, v.ID)
+	got, err := getVideo(c.Ctx, direct, o.MemberToken, v.ID)
 	if err != nil {
 		return err
 	}

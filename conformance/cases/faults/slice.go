@@ -56,7 +56,7 @@ func slicedSession(c *suite.C, transport string) error {
 	c.Expect("every step intact through the slicer: CONNECT accepted, 10 → 40 → 70 → processed, the ack, the announcement verbatim")
 
 	began := time.Now()
-	s, err := sioclient.Dial(c.Ctx, base, auth(o.MemberToken), sioclient.Options{Transport: transport, Log: c.Log, Name: "member"})
+	s, err := dial(c, base, auth(o.MemberToken), sioclient.Options{Transport: transport, Log: c.Log, Name: "member"})
 	if s != nil {
 		defer s.Close()
 	}
@@ -85,8 +85,12 @@ func slicedSession(c *suite.C, transport string) error {
 		return suite.Violationf("video:processed with the fixture's results (contract PROG-4)", "%s", why)
 	}
 
+	// A healthy server answers within its heartbeat; the slicer adds about
+	// a millisecond per byte, well inside it.
+	hctx, hcancel := c.Within(c.Heartbeat())
+	defer hcancel()
 	acked := time.Now()
-	snap, err := subscribe(ctx, s, v.ID)
+	snap, err := subscribe(hctx, s, v.ID)
 	if err != nil {
 		return blame("the video:subscribe ack through the slicer", err)
 	}
@@ -99,10 +103,10 @@ func slicedSession(c *suite.C, transport string) error {
 
 	msg := sliceMessage + jwtmint.RandomID("")
 	announced := time.Now()
-	if err := announce(ctx, direct, o.AdminToken, msg); err != nil {
+	if err := announce(hctx, direct, o.AdminToken, msg); err != nil {
 		return err
 	}
-	if _, err := s.Wait(ctx, sioclient.EventNamed("server:announcement", sioclient.Member("message", msg))); err != nil {
+	if _, err := s.Wait(hctx, sioclient.EventNamed("server:announcement", sioclient.Member("message", msg))); err != nil {
 		return blame("the announcement, verbatim, through the slicer", err)
 	}
 	c.Measure("announcement_ms", ms(time.Since(announced)))

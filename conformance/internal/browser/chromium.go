@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,7 +31,12 @@ type UnavailableError struct {
 	Err  error
 }
 
-func (e *UnavailableError) Error() string { return e.What + ": " + e.Err.Error() }
+func (e *UnavailableError) Error() string {
+	if e.What == "" {
+		return e.Err.Error()
+	}
+	return e.What + ": " + e.Err.Error()
+}
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
 // Browser is a running headless Chromium with the page server of one
@@ -47,20 +55,37 @@ type Browser struct {
 	output      *tail
 }
 
-// Launch starts the page server for origin and a Chromium whose resolver
-// sends the origin's host to it. Close stops both.
-func Launch(origin string) (*Browser, error) {
+// Options say where the page runs and what it must reach.
+type Options struct {
+	// Origin is the http origin the page is served from.
+	Origin string
+	// Reach lists the base URLs the page connects to (the target); those
+	// not on 127.0.0.1 are left resolvable.
+	Reach []string
+}
+
+// Launch starts the page server for the origin and a Chromium whose
+// resolver sends the origin's host to it. Close stops both.
+func Launch(opts Options) (*Browser, error) {
 	if _, err := os.Stat(ChromiumPath); err != nil {
 		return nil, &UnavailableError{What: "chromium is not installed (scripts/lib.sh ensure_chromium installs it)", Err: err}
 	}
-	o, err := ParseOrigin(origin)
+	o, err := ParseOrigin(opts.Origin)
 	if err != nil {
 		return nil, err
+	}
+	var reach []string
+	for _, base := range opts.Reach {
+		hp, err := hostPort(base)
+		if err != nil {
+			return nil, err
+		}
+		reach = append(reach, hp)
 	}
 	bundle, err := FindBundle()
 	var missing *MissingBundleError
 	if errors.As(err, &missing) {
-		return nil, &UnavailableError{What: "the official client is not installed", Err: err}
+		return nil, &UnavailableError{Err: err}
 	} else if err != nil {
 		return nil, err
 	}
@@ -74,7 +99,7 @@ func Launch(origin string) (*Browser, error) {
 		return nil, err
 	}
 	b := &Browser{Origin: o, Bundle: bundle, page: page, dataDir: dataDir, output: &tail{max: 16 << 10}}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+	flags := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(ChromiumPath),
 		chromedp.Headless,
 		chromedp.NoSandbox, // the harness runs as root in CI containers
@@ -85,16 +110,16 @@ func Launch(origin string) (*Browser, error) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		// The page's origin resolves to the page server; every other name
-		// to nothing, so the browser reaches only the harness and the
-		// target (both addressed by IP) and never the internet.
-		chromedp.Flag("host-resolver-rules", o.ResolverRules(page.addr)),
+		// The page's origin resolves to the page server, the target to
+		// itself, every other name to nothing: the browser reaches only
+		// the harness and the target, never the internet.
+		chromedp.Flag("host-resolver-rules", o.ResolverRules(page.addr, reach...)),
 		// HTTPS-Upgrades would first try https:// for the page's name; it
 		// falls back, but slowly. The first two are the defaults' own.
 		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,HttpsUpgrades"),
 		chromedp.CombinedOutput(b.output),
 	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), flags...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	b.ctx, b.cancel, b.cancelAlloc = ctx, cancel, cancelAlloc
 	// The first Run starts the browser and binds it to the context it is
@@ -132,25 +157,25 @@ func (b *Browser) Close() {
 // other cases report it at once instead of trying again.
 var shared struct {
 	mu      sync.Mutex
-	origin  string
+	opts    Options
 	browser *Browser
 	err     error
 }
 
-// Shared returns the run's browser serving the page from origin, starting
-// it on first use (launched then says this call started it). Every case of
-// a run uses the same origin.
-func Shared(origin string) (b *Browser, launched bool, err error) {
+// Shared returns the run's browser for opts, starting it on first use
+// (launched then says this call started it). Every case of a run passes
+// the same options.
+func Shared(opts Options) (b *Browser, launched bool, err error) {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.browser != nil || shared.err != nil {
-		if shared.origin != origin {
-			return nil, false, fmt.Errorf("the browser serves the page from %s, a case asked for %s", shared.origin, origin)
+		if !slices.Equal(shared.opts.Reach, opts.Reach) || shared.opts.Origin != opts.Origin {
+			return nil, false, fmt.Errorf("the run's browser was started for %+v, a case asked for %+v", shared.opts, opts)
 		}
 		return shared.browser, false, shared.err
 	}
-	shared.origin = origin
-	shared.browser, shared.err = Launch(origin)
+	shared.opts = opts
+	shared.browser, shared.err = Launch(opts)
 	return shared.browser, shared.err == nil, shared.err
 }
 
@@ -162,7 +187,7 @@ func Shutdown() {
 	if shared.browser != nil {
 		shared.browser.Close()
 	}
-	shared.browser, shared.err, shared.origin = nil, nil, ""
+	shared.browser, shared.err, shared.opts = nil, nil, Options{}
 }
 
 // tail keeps the last max bytes of Chromium's output, for start errors.
@@ -186,4 +211,20 @@ func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return strings.TrimSpace(string(t.buf))
+}
+
+// hostPort is the host:port a base URL's connections go to.
+func hostPort(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return "", fmt.Errorf("browser: %q is not a base URL", base)
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port), nil
 }

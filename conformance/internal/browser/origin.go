@@ -86,22 +86,29 @@ func (o Origin) ListenAddr() string {
 }
 
 // ResolverRules is Chromium's --host-resolver-rules for a page server
-// listening on serverAddr (host:port): the origin's host (and port, when
-// it names one) goes to the page server, every other name to NOTFOUND —
-// the browser reaches nothing but the harness and the target, which are
-// addressed by IP — and 127.0.0.1 is never remapped. Rules apply in order
-// and the first match wins.
-func (o Origin) ResolverRules(serverAddr string) string {
-	const isolate = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
-	if o.Loopback() && o.Host != "localhost" {
-		return isolate
+// listening on serverAddr (host:port). Rules apply in order, the first
+// match wins, and a pattern with a port matches host:port:
+//
+//   - the origin's host:port goes to the page server (a localhost origin
+//     to 127.0.0.1, where the page server listens on the origin's port);
+//   - each of reach (host:port, the target's address when it is not
+//     127.0.0.1) resolves as usual, mapped to its own host;
+//   - every other name goes to NOTFOUND, 127.0.0.1 excepted: the browser
+//     reaches nothing but the harness and the target, never the internet.
+func (o Origin) ResolverRules(serverAddr string, reach ...string) string {
+	var rules []string
+	switch {
+	case o.Host == "localhost":
+		rules = append(rules, "MAP localhost:"+strconv.Itoa(o.Port)+" 127.0.0.1")
+	case !o.Loopback():
+		rules = append(rules, "MAP "+net.JoinHostPort(o.Host, strconv.Itoa(o.Port))+" "+serverAddr)
 	}
-	pattern := o.Host
-	if o.ExplicitPort {
-		pattern += ":" + strconv.Itoa(o.Port)
+	for _, hp := range reach {
+		host, _, err := net.SplitHostPort(hp)
+		if err != nil || host == "127.0.0.1" || strings.ContainsAny(hp, " ,;*\t") {
+			continue
+		}
+		rules = append(rules, "MAP "+hp+" "+host)
 	}
-	if o.Loopback() { // localhost: served on its own port, mapped to 127.0.0.1
-		return "MAP " + pattern + " 127.0.0.1, " + isolate
-	}
-	return "MAP " + pattern + " " + serverAddr + ", " + isolate
+	return strings.Join(append(rules, "MAP * ~NOTFOUND", "EXCLUDE 127.0.0.1"), ", ")
 }

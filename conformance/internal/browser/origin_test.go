@@ -10,12 +10,12 @@ func TestParseOrigin(t *testing.T) {
 		serialized, rules string
 		listen            string
 	}{
-		"http://allowed.socketlab.test":       {"http://allowed.socketlab.test", "MAP allowed.socketlab.test 127.0.0.1:9, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:0"},
-		"http://Allowed.Socketlab.Test/":      {"http://allowed.socketlab.test", "MAP allowed.socketlab.test 127.0.0.1:9, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:0"},
-		"http://allowed.socketlab.test:80":    {"http://allowed.socketlab.test", "MAP allowed.socketlab.test 127.0.0.1:9, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:0"},
-		"http://app.example:5173":             {"http://app.example:5173", "MAP app.example:5173 127.0.0.1:9, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:0"},
-		"http://localhost:5173":               {"http://localhost:5173", "MAP localhost:5173 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:5173"},
-		"http://127.0.0.1:8080":               {"http://127.0.0.1:8080", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:8080"},
+		"http://allowed.socketlab.test":    {"http://allowed.socketlab.test", "MAP allowed.socketlab.test:80 127.0.0.1:9, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:0"},
+		"http://Allowed.Socketlab.Test/":   {"http://allowed.socketlab.test", "MAP allowed.socketlab.test:80 127.0.0.1:9, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:0"},
+		"http://allowed.socketlab.test:80": {"http://allowed.socketlab.test", "MAP allowed.socketlab.test:80 127.0.0.1:9, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:0"},
+		"http://app.example:5173":          {"http://app.example:5173", "MAP app.example:5173 127.0.0.1:9, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:0"},
+		"http://localhost:5173":            {"http://localhost:5173", "MAP localhost:5173 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:5173"},
+		"http://127.0.0.1:8080":            {"http://127.0.0.1:8080", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "127.0.0.1:8080"},
 	} {
 		o, err := ParseOrigin(in)
 		if err != nil {
@@ -25,6 +25,12 @@ func TestParseOrigin(t *testing.T) {
 		if o.Serialized != want.serialized || o.ResolverRules("127.0.0.1:9") != want.rules || o.ListenAddr() != want.listen {
 			t.Errorf("ParseOrigin(%q) = %q, rules %q, listen %q; want %+v", in, o.Serialized, o.ResolverRules("127.0.0.1:9"), o.ListenAddr(), want)
 		}
+	}
+	// The target stays reachable, also on the page's own host.
+	o, _ := ParseOrigin("http://app.example")
+	if got, want := o.ResolverRules("127.0.0.1:9", "app.example:3000", "127.0.0.1:4000", "localhost:5000"),
+		"MAP app.example:80 127.0.0.1:9, MAP app.example:3000 app.example, MAP localhost:5000 localhost, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"; got != want {
+		t.Errorf("rules with targets:\n got %s\nwant %s", got, want)
 	}
 	for _, bad := range []string{"", "https://app.example", "http://", "http://a.test/path", "http://a.test?x", "http://u@a.test",
 		"http://a.test:0", "http://a.test:99999", "ws://a.test", "allowed.socketlab.test", "http://a.test#f"} {

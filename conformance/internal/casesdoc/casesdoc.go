@@ -23,7 +23,11 @@ var Levels = map[suite.Level]string{
 	suite.LevelEvents:   "The app (§5, §7, §8): event shapes, acknowledgements, unknown and forged events, personal notifications, announcements.",
 	suite.LevelProgress: "The app (§6, §10): processing events in order, one terminal event, the union broadcast, the video's states and results.",
 	suite.LevelREST:     "The app (§9–§12): the REST API, the video JSON, Range streaming, CORS, filenames and error hygiene.",
-	suite.LevelSecurity: "Hostile input, much of it from socket.io and engine.io security advisories: the server must refuse it and keep serving.",
+	suite.LevelSecurity: "The app under misuse: cross-origin requests and WebSockets, connections that never send CONNECT, a client that stops reading.",
+	suite.LevelFaults:   "A TCP fault proxy between client and server: 1-byte segments, latency, black holes, resets mid-processing, 100 resets with recovery, bandwidth, cut frames.",
+	suite.LevelBrowser:  "The official socket.io-client 4.8 in headless Chromium, from another origin: upgrade seen in CDP frames, transports, auth errors, progress, reconnection after cuts and offline.",
+	suite.LevelSwarm:    "K containers × M clients (testcontainers, FROM scratch images) in two organizations: fan-out without leaks, a paused container's clients evicted and reconnected, a stopped one harming nobody.",
+	suite.LevelClient:   "The harness turned around: a scripted server judges a client (official Node client, socketlab's Go and browser clients) — auth payload, backoff bounds, reconnect events, pongs, recovery.",
 	suite.LevelPerf:     "Figures recorded as INFO (latencies, throughput, resource use): they describe a target, they do not fail it.",
 }
 

@@ -13,9 +13,10 @@
   const record = (kind, fields) => {
     records.push(Object.assign({ seq: records.length, at: now(), kind }, fields));
   };
-  // describe turns an error or a disconnect's details into plain JSON.
+  // describe turns an error or a disconnect's details into a string.
   const describe = (x) => {
     if (x === undefined || x === null) return "";
+    if (typeof x === "string") return x;
     if (x instanceof Error) return x.message;
     if (typeof x === "object" && "description" in x) return describe(x.description);
     if (typeof x === "object" && typeof x.type === "string") return x.type; // an Event
@@ -35,9 +36,6 @@
   };
 
   window.socketlab = {
-    // The client's protocol revision (5 for socket.io-client 4.x).
-    protocol: io.protocol,
-
     // connect opens one socket to url with opts ({auth, transports,
     // withCredentials, …}); the cases open one per page.
     connect(url, opts) {
