@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -30,6 +31,56 @@ var (
 	flagExpect    = flag.String("expect", os.Getenv("SOCKETLAB_EXPECT"), "JSON file of known failures {\"CASE-ID\": \"why\"}: they stay FAIL in the report but do not fail go test; a listed case that passes does [SOCKETLAB_EXPECT]")
 	flagAgent     = flag.String("agent", os.Getenv("SOCKETLAB_AGENT"), "name of this target's column in the report (default from the target) [SOCKETLAB_AGENT]")
 )
+
+// The clients under test of level "client": repeatable NAME=VALUE flags,
+// or ";"-separated lists in the environment. With neither, the built-in
+// clients run (clients_test.go).
+var (
+	flagClientCmd  = namedFlag("client-cmd", "SOCKETLAB_CLIENT_CMD", "a client testee command NAME=CMD, run with sh -c (repeatable; docs/conformance.md, Client conformance)")
+	flagClientPage = namedFlag("client-page", "SOCKETLAB_CLIENT_PAGE", "a client testee page NAME=URL, loaded in Chromium (repeatable)")
+)
+
+// namedList is a repeatable NAME=VALUE flag whose default comes from an
+// environment variable; a value given on the command line replaces it.
+type namedList struct {
+	values  []string
+	fromEnv bool
+}
+
+func namedFlag(name, env, usage string) *namedList {
+	l := &namedList{fromEnv: true}
+	for _, v := range strings.Split(os.Getenv(env), ";") {
+		if v = strings.TrimSpace(v); v != "" {
+			l.values = append(l.values, v)
+		}
+	}
+	flag.Var(l, name, usage+" ["+env+", \";\"-separated]")
+	return l
+}
+
+func (l *namedList) String() string { return strings.Join(l.values, ";") }
+
+func (l *namedList) Set(v string) error {
+	if l.fromEnv {
+		l.values, l.fromEnv = nil, false
+	}
+	l.values = append(l.values, v)
+	return nil
+}
+
+// pairs splits each value at its first "=".
+func (l *namedList) pairs(flagName string) ([][2]string, error) {
+	var out [][2]string
+	for _, v := range l.values {
+		name, value, ok := strings.Cut(v, "=")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || name == "" || value == "" {
+			return nil, fmt.Errorf("-%s %q: want NAME=VALUE", flagName, v)
+		}
+		out = append(out, [2]string{name, value})
+	}
+	return out, nil
+}
 
 func envString(name, def string) string {
 	if v := os.Getenv(name); v != "" {

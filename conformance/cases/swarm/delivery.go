@@ -137,7 +137,9 @@ func (d *delivery) judge(v agents.View, w *world, live func(*agents.Client) bool
 		}
 	}
 	d.liveA, d.liveB = len(clientsA), len(clientsAll)-len(clientsA)
-	videoKeys := majority(clientsA, since, func(e agents.Event, f fields) bool { return f.VideoID == d.videoID && e.Name != "notification:personal" })
+	videoKeys := majority(clientsA, since, func(e agents.Event, f fields) bool {
+		return f.VideoID == d.videoID && e.Name != "notification:personal"
+	})
 	barrierKeys := majority(clientsAll, since, isBarrier)
 	first := map[string]time.Time{}
 	for _, cl := range clientsA {
@@ -189,6 +191,9 @@ func (d *delivery) judge(v agents.View, w *world, live func(*agents.Client) bool
 	}
 }
 
+// expectation is what a delivery check expects, for the report.
+const expectation = "every event of the uploaded video exactly once at every client of A, none at B, the barrier announcement once at every client"
+
 // verdict turns the delivery into the case's error (nil when clean) and
 // records its figures.
 func (d *delivery) verdict(c *suite.C, prefix string) error {
@@ -209,7 +214,7 @@ func (d *delivery) verdict(c *suite.C, prefix string) error {
 	}
 	c.Observed("%s", observed)
 	if !d.report.Clean() || len(d.waited) > 0 {
-		return suite.Violationf("every event of the video exactly once at every client of A, none at B, the announcement once everywhere", "%s", observed)
+		return suite.Violationf(expectation, "%s", observed)
 	}
 	return nil
 }

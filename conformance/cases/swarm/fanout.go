@@ -26,6 +26,7 @@ func init() {
 			if err != nil {
 				return err
 			}
+			c.Expect("%s", expectation)
 			began := time.Now()
 			d, err := w.deliver(func(*agents.Client) bool { return true })
 			if err != nil {

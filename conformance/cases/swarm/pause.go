@@ -35,6 +35,7 @@ func pauseCase(c *suite.C) error {
 	if err != nil {
 		return err
 	}
+	c.Expect("agent 0's %d clients find their sessions closed by the server after a pause of 1.5 × %s, reconnect, and every client then receives its organization's events once", w.m, c.Heartbeat())
 	frozen := c.Heartbeat() * 3 / 2
 	pausedAt := time.Now()
 	if err := w.fleet.Pause(c.Ctx, pausedAgent); err != nil {
@@ -43,10 +44,12 @@ func pauseCase(c *suite.C) error {
 	if err := hold(c.Ctx, frozen); err != nil {
 		return err
 	}
+	// The thaw is timed from the request: the agent may run before the
+	// API call returns.
+	unpausedAt := time.Now()
 	if err := w.fleet.Unpause(c.Ctx, pausedAgent); err != nil {
 		return err
 	}
-	unpausedAt := time.Now()
 	c.Measure("pause_s", seconds(unpausedAt.Sub(pausedAt)))
 
 	isPaused := func(cl *agents.Client) bool { return cl.ID.Agent == pausedAgent }
@@ -80,7 +83,8 @@ func pauseCase(c *suite.C) error {
 
 	var (
 		closedByServer, pingTimeouts, survived, notBack int
-		reconnects                                      []time.Duration
+		reconnects, detected                            []time.Duration
+		attempts                                        int
 		refusal                                         string
 	)
 	w.fleet.Collector.Read(func(v agents.View) {
@@ -92,6 +96,7 @@ func pauseCase(c *suite.C) error {
 			for _, d := range cl.Disconnects {
 				if d.At.After(pausedAt) {
 					reason = d.Reason
+					detected = append(detected, d.At.Sub(unpausedAt))
 					break
 				}
 			}
@@ -113,12 +118,21 @@ func pauseCase(c *suite.C) error {
 				continue
 			}
 			reconnects = append(reconnects, at.Sub(unpausedAt))
+			for _, s := range cl.Sessions {
+				if s.At.Equal(at) {
+					attempts = max(attempts, s.Attempts)
+				}
+			}
 		}
 	})
 	lo, p50, _, hi := quantiles(reconnects)
 	c.Measure("reconnect_min_ms", ms(lo))
 	c.Measure("reconnect_p50_ms", ms(p50))
 	c.Measure("reconnect_max_ms", ms(hi))
+	_, d50, _, dMax := quantiles(detected)
+	c.Measure("dead_found_p50_ms", ms(d50))
+	c.Measure("dead_found_max_ms", ms(dMax))
+	c.Measure("reconnect_attempts_max", attempts)
 	c.Measure("closed_by_server", closedByServer)
 	c.Measure("client_ping_timeouts", pingTimeouts)
 	c.Measure("sessions_survived", survived)

@@ -28,6 +28,7 @@ func init() {
 			if err != nil {
 				return err
 			}
+			c.Expect("%s", expectation)
 			victim := w.k - 1
 			stoppedAt := time.Now()
 			if err := w.fleet.Stop(c.Ctx, victim); err != nil {

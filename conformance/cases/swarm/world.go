@@ -65,6 +65,7 @@ func start(c *suite.C) (*world, error) {
 		return nil, err
 	}
 	w.fleet = f
+	c.Expect("all %d clients of %d containers connected within %s", w.k*w.m, w.k, w.connectWait())
 	c.Measure("clients", w.k*w.m)
 	c.Measure("containers", w.k)
 	if err := w.waitConnected(began); err != nil {
