@@ -57,6 +57,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"socketlab/internal/syncbuf"
 )
 
 // Transports are the values of client-scenarios.mjs --transports:
@@ -297,7 +299,7 @@ func StartTestee(t testing.TB, args ...string) (url string) {
 		t.Fatalf("interop: testee stdout: %v", err)
 	}
 	cmd.Stdout = stdoutW
-	stderr := &syncBuffer{}
+	stderr := &syncbuf.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		stdoutR.Close()
@@ -501,22 +503,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -16,6 +16,7 @@ import (
 
 	chrome "socketlab/conformance/internal/browser"
 	"socketlab/conformance/internal/suite"
+	"socketlab/conformance/internal/target"
 	"socketlab/conformance/internal/wirelog"
 )
 
@@ -103,7 +104,7 @@ type command struct {
 	name   string
 	log    *wirelog.Log
 	cmd    *exec.Cmd
-	output *tail
+	output *target.TailBuffer
 	done   chan struct{}
 	err    error
 	once   sync.Once
@@ -113,7 +114,7 @@ func launchCommand(log *wirelog.Log, cl suite.ClientUnderTest, p params) (*comma
 	cmd := exec.Command("sh", "-c", cl.Command)
 	cmd.Env = append(os.Environ(), p.env()...)
 	cmd.SysProcAttr = childAttr()
-	out := &tail{max: 16 << 10}
+	out := &target.TailBuffer{Max: 16 << 10}
 	cmd.Stdout, cmd.Stderr = out, out
 	log.Add(wirelog.Note, "note", cl.Name, []byte("sh -c "+cl.Command+"\n"+strings.Join(p.env(), "\n")))
 	if err := cmd.Start(); err != nil {
@@ -130,9 +131,9 @@ func (c *command) status() string {
 	select {
 	case <-c.done:
 		if c.err != nil {
-			return fmt.Sprintf("the client exited: %v; its output: %s", c.err, c.output.last(600))
+			return fmt.Sprintf("the client exited: %v; its output: %s", c.err, c.output.Last(600))
 		}
-		return "the client exited with status 0; its output: " + c.output.last(600)
+		return "the client exited with status 0; its output: " + c.output.Last(600)
 	default:
 		return "the client is still running"
 	}
@@ -154,7 +155,7 @@ func (c *command) stop() {
 				<-c.done
 			}
 		}
-		if out := c.output.last(4096); out != "" {
+		if out := c.output.Last(4096); out != "" {
 			c.log.Add(wirelog.Note, "stderr", c.name, []byte(out))
 		}
 	})
@@ -224,31 +225,4 @@ func browserOptions(c *suite.C) chrome.Options {
 		reach = []string{c.Cfg.Target}
 	}
 	return chrome.Options{Origin: origin, Reach: reach}
-}
-
-// tail keeps the last max bytes written.
-type tail struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-}
-
-func (t *tail) Write(b []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, b...)
-	if len(t.buf) > t.max {
-		t.buf = t.buf[len(t.buf)-t.max:]
-	}
-	return len(b), nil
-}
-
-func (t *tail) last(n int) string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	b := t.buf
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return strings.TrimSpace(string(b))
 }

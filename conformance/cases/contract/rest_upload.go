@@ -84,7 +84,7 @@ func restUploadSpecs() []spec {
 			return rest.Upload{Data: junk(64), FileName: "videos/2026/standup.mp4", ContentType: "video/mp4"}
 		}, fixed("standup.mp4")),
 		{id: "REST-3.5", clause: "REST-3", level: suite.LevelREST, strength: suite.Must, title: "Upload: an empty file name, no title: Untitled or no file",
-			req: `"A video part whose filename parameter is empty (filename="" …) MAY be taken either as a file titled "Untitled" (201) or as no file (400, REST-5)."`,
+			req:   `"A video part whose filename parameter is empty (filename="" …) MAY be taken either as a file titled "Untitled" (201) or as no file (400, REST-5)."`,
 			steps: []string{`→ POST /api/videos, video part with filename="", Content-Type video/mp4, 64 bytes`, `← 201 with title "Untitled", or 400 {"error":…}`},
 			run:   runREST35},
 		title("REST-3.6", "a file name ending in a slash: Untitled", func() rest.Upload {

@@ -8,11 +8,12 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"socketlab/conformance/internal/target"
 )
 
 // ChromiumPath is where Debian's chromium package puts the browser
@@ -52,7 +53,7 @@ type Browser struct {
 	cancelAlloc context.CancelFunc
 	page        *pageServer
 	dataDir     string
-	output      *tail
+	output      *target.TailBuffer
 }
 
 // Options say where the page runs and what it must reach.
@@ -98,7 +99,7 @@ func Launch(opts Options) (*Browser, error) {
 		page.close()
 		return nil, err
 	}
-	b := &Browser{Origin: o, Bundle: bundle, page: page, dataDir: dataDir, output: &tail{max: 16 << 10}}
+	b := &Browser{Origin: o, Bundle: bundle, page: page, dataDir: dataDir, output: &target.TailBuffer{Max: 16 << 10}}
 	flags := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(ChromiumPath),
 		chromedp.Headless,
@@ -188,29 +189,6 @@ func Shutdown() {
 		shared.browser.Close()
 	}
 	shared.browser, shared.err, shared.opts = nil, nil, Options{}
-}
-
-// tail keeps the last max bytes of Chromium's output, for start errors.
-type tail struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-}
-
-func (t *tail) Write(b []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, b...)
-	if len(t.buf) > t.max {
-		t.buf = t.buf[len(t.buf)-t.max:]
-	}
-	return len(b), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return strings.TrimSpace(string(t.buf))
 }
 
 // hostPort is the host:port a base URL's connections go to.

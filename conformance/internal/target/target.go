@@ -32,7 +32,7 @@ type Process struct {
 	URL  string
 
 	cmd    *exec.Cmd
-	stderr *tailBuffer
+	stderr *TailBuffer
 	done   chan struct{}
 	err    error
 }
@@ -43,7 +43,7 @@ func Start(ctx context.Context, name, dir string, env []string, argv ...string) 
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = procAttr()
-	p := &Process{Name: name, cmd: cmd, stderr: &tailBuffer{max: 64 << 10}, done: make(chan struct{})}
+	p := &Process{Name: name, cmd: cmd, stderr: &TailBuffer{Max: 64 << 10}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -160,25 +160,34 @@ func BuildGo(ctx context.Context, root, pkg, outDir string) (string, error) {
 	return out, nil
 }
 
-// tailBuffer keeps the last max bytes written.
-type tailBuffer struct {
+// TailBuffer keeps the last Max bytes written: a child process's output,
+// kept for error messages without growing without bound.
+type TailBuffer struct {
+	Max int
 	mu  sync.Mutex
 	buf []byte
-	max int
 }
 
-func (t *tailBuffer) Write(b []byte) (int, error) {
+func (t *TailBuffer) Write(b []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buf = append(t.buf, b...)
-	if len(t.buf) > t.max {
-		t.buf = t.buf[len(t.buf)-t.max:]
+	if len(t.buf) > t.Max {
+		t.buf = t.buf[len(t.buf)-t.Max:]
 	}
 	return len(b), nil
 }
 
-func (t *tailBuffer) String() string {
+// String returns everything kept, trimmed of surrounding space.
+func (t *TailBuffer) String() string { return t.Last(t.Max) }
+
+// Last returns the last n bytes kept, trimmed of surrounding space.
+func (t *TailBuffer) Last(n int) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return string(t.buf)
+	b := t.buf
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return strings.TrimSpace(string(b))
 }

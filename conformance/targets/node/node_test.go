@@ -32,6 +32,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/websocket"
 
+	"socketlab/internal/syncbuf"
 	"socketlab/interop"
 )
 
@@ -102,7 +103,7 @@ func startApp(t *testing.T, args ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &syncBuffer{}
+	stderr := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = stdoutW, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -922,22 +923,4 @@ func TestSessionExpired(t *testing.T) {
 	if p := s.next(); p != "41" {
 		t.Errorf("after session:expired: %q, want 41", p)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

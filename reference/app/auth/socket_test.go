@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"socketlab/internal/syncbuf"
 	"socketlab/reference/socketio"
 )
 
@@ -213,7 +213,7 @@ func TestSocketClaimsAndRetry(t *testing.T) {
 }
 
 func TestSocketMiddlewareLogsCause(t *testing.T) {
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	v := NewVerifier(secret, WithClock(fixedClock), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	ss := newSocketServer(t, v)
 	c := dialWS(t, ss.url, nil)
@@ -224,21 +224,4 @@ func TestSocketMiddlewareLogsCause(t *testing.T) {
 	assert.Contains(t, logged, "forbidden header parameter")
 	assert.Contains(t, logged, "via=socket.io")
 	assert.NotContains(t, logged, bad, "the token must not be logged")
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

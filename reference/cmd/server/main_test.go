@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"socketlab/internal/syncbuf"
 	"socketlab/reference/app"
 	apphttp "socketlab/reference/app/http"
 	"socketlab/reference/app/sqlite"
@@ -42,24 +43,6 @@ func needFFmpeg(t *testing.T) {
 	}
 }
 
-// syncBuffer collects the server's log for failing tests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startServer runs run() on 127.0.0.1:0 in a goroutine and returns the URL it
 // printed. The server is stopped, through its context, at the end of the test.
 func startServer(t *testing.T) string {
@@ -75,7 +58,7 @@ func startServerIn(t *testing.T, dir string) (url string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	args := []string{"-addr", "127.0.0.1:0", "-data", dir, "-secret", "e2e-secret", "-dev"}
 	errc := make(chan error, 1)
 	go func() {

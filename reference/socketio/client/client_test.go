@@ -1,7 +1,6 @@
 package client_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"socketlab/internal/syncbuf"
 	"socketlab/reference/engineio"
 	"socketlab/reference/socketio"
 	"socketlab/reference/socketio/backoff"
@@ -295,7 +295,7 @@ func TestPingTimeout(t *testing.T) {
 // A panicking handler is logged and the next events are still delivered.
 func TestHandlerPanicIsContained(t *testing.T) {
 	url := serveGo(t, newGoTestee("", socketio.Options{}))
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	opts := fastOptions(nil)
 	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	var back chan *client.Event
@@ -313,23 +313,6 @@ func TestHandlerPanicIsContained(t *testing.T) {
 	require.Equal(t, "fine", recv(t, back).Args[0])
 	require.Contains(t, logs.String(), "panic in handler")
 	require.True(t, s.Connected())
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // ------------------------------------------------------- wire-level tests

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"socketlab/internal/syncbuf"
 	"socketlab/interop"
 	"socketlab/reference/engineio"
 	"socketlab/reference/socketio"
@@ -37,7 +38,7 @@ type nodeTestee struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	exited chan struct{}
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 }
 
 func startNodeTestee(t *testing.T, port int, args ...string) *nodeTestee {
@@ -49,7 +50,7 @@ func startNodeTestee(t *testing.T, port int, args ...string) *nodeTestee {
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	n := &nodeTestee{cmd: cmd, stdin: stdin, exited: make(chan struct{}), stderr: &syncBuffer{}}
+	n := &nodeTestee{cmd: cmd, stdin: stdin, exited: make(chan struct{}), stderr: &syncbuf.Buffer{}}
 	cmd.Stderr = n.stderr
 	require.NoError(t, cmd.Start())
 	first := make(chan string, 1)
