@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"socketlab/conformance/internal/codec"
@@ -149,7 +150,7 @@ func init() {
 			Requirement: `The handshake's pingInterval MUST be the interval the server really pings at: “at a given interval (the pingInterval value sent in the handshake) the server sends a ping packet”. Clients size their own timeout from it, so a server that pings far off the announced schedule is either dropped by every client (too slow) or announces nonsense (too fast).`,
 			Source:      "engine.io-protocol v4 §Handshake (pingInterval), §Heartbeat",
 			Steps: []string{"WebSocket session, answering pings", "time 4 pings",
-				"expect every gap in [0.5 × pingInterval, pingInterval + pingTimeout + 250 ms] (wide bounds: EIO-HB-5 judges the precise ones)"},
+				"expect the median gap in [0.5 × pingInterval, pingInterval + pingTimeout + 250 ms] (wide bounds, and the median, so that a harness starved for a moment does not decide: EIO-HB-5 judges each gap)"},
 			Run: func(c *suite.C) error {
 				s, err := openWS(c, true)
 				if err != nil {
@@ -166,10 +167,9 @@ func init() {
 					ms = append(ms, g.Milliseconds())
 				}
 				c.Measure("ping_gaps_ms", ms)
-				for _, g := range gaps {
-					if g < low || g > high {
-						return suite.Violationf(fmt.Sprintf("gaps between %s and %s (announced pingInterval %s)", low, high, interval), "gaps %v ms", ms)
-					}
+				sorted := slices.Sorted(slices.Values(gaps))
+				if median := sorted[len(sorted)/2]; median < low || median > high {
+					return suite.Violationf(fmt.Sprintf("a median gap between %s and %s (announced pingInterval %s)", low, high, interval), "gaps %v ms, median %v", ms, median)
 				}
 				return nil
 			},
