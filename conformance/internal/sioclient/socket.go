@@ -49,6 +49,9 @@ type Socket struct {
 	rec  *recorder
 	ack  atomic.Uint64
 	done chan struct{}
+	// lastPing is when the latest ping arrived (Unix ns; 0: none yet), for
+	// clients that judge the heartbeat themselves.
+	lastPing atomic.Int64
 
 	mu      sync.Mutex
 	sid     string
@@ -294,6 +297,16 @@ func (s *Socket) Offset() string {
 	return s.offset
 }
 
+// LastPing returns when the latest ping from the server arrived, or the
+// zero time before the first: a client's heartbeat rule ("no ping within
+// pingInterval + pingTimeout: the connection is closed") is judged on it.
+func (s *Socket) LastPing() time.Time {
+	if ns := s.lastPing.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
+
 // Done is closed when the transport has ended.
 func (s *Socket) Done() <-chan struct{} { return s.done }
 
@@ -364,6 +377,7 @@ func (s *Socket) onPacket(p codec.EIOPacket, frame string) {
 	case p.Binary:
 		s.onAttachment(p.Data, frame)
 	case p.Type == codec.EIOPing:
+		s.lastPing.Store(time.Now().UnixNano())
 		_ = s.tr.send(codec.EIOPacket{Type: codec.EIOPong, Data: p.Data})
 	case p.Type == codec.EIOMessage:
 		s.onMessage(p.Data, frame)

@@ -13,7 +13,6 @@ import (
 
 	"socketlab/conformance/internal/codec"
 	"socketlab/conformance/internal/sioclient"
-	"socketlab/conformance/internal/wirelog"
 )
 
 // AgentMain is the swarmagent command: it parses args (with environment
@@ -81,7 +80,7 @@ func (cl *agentClient) run(ctx context.Context) {
 	attempt := 0
 	for ctx.Err() == nil {
 		attempt++
-		s, log, t0, err := cl.dial(ctx)
+		s, t0, err := cl.dial(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -107,7 +106,7 @@ func (cl *agentClient) run(ctx context.Context) {
 		connectedBefore, attempt = true, 0
 		bo.Reset()
 
-		d := cl.serve(ctx, s, log, t0)
+		d := cl.serve(ctx, s, t0)
 		downSince = time.Now()
 		cl.rep.add(cl.index, TypeDisconnected, downSince, d)
 		if d.Reason == ReasonServerDisconnect || d.Reason == ReasonClientDisconnect {
@@ -120,32 +119,30 @@ func (cl *agentClient) run(ctx context.Context) {
 }
 
 // dial opens one session, holding a handshake slot meanwhile.
-func (cl *agentClient) dial(ctx context.Context) (*sioclient.Socket, *wirelog.Log, time.Time, error) {
+func (cl *agentClient) dial(ctx context.Context) (*sioclient.Socket, time.Time, error) {
 	select {
 	case cl.dials <- struct{}{}:
 	case <-ctx.Done():
-		return nil, nil, time.Time{}, ctx.Err()
+		return nil, time.Time{}, ctx.Err()
 	}
 	defer func() { <-cl.dials }()
 	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	// A wire log per connection: the heartbeat watchdog reads the pings
-	// from it (sioclient answers them without telling anyone).
+	// No wire log: thousands of clients per agent would keep every frame.
 	t0 := time.Now()
-	log := wirelog.New()
 	s, err := sioclient.Dial(dctx, cl.target, map[string]any{"token": cl.cred.Token},
-		sioclient.Options{Transport: sioclient.WebSocket, Log: log, Name: fmt.Sprintf("client-%d", cl.index)})
+		sioclient.Options{Transport: sioclient.WebSocket, Name: fmt.Sprintf("client-%d", cl.index)})
 	if err != nil {
 		if s != nil {
 			s.Close()
 		}
-		return nil, nil, t0, err
+		return nil, t0, err
 	}
-	return s, log, t0, nil
+	return s, t0, nil
 }
 
 // serve reports the session's events until it ends, and says why it did.
-func (cl *agentClient) serve(ctx context.Context, s *sioclient.Socket, log *wirelog.Log, t0 time.Time) Disconnect {
+func (cl *agentClient) serve(ctx context.Context, s *sioclient.Socket, t0 time.Time) Disconnect {
 	wctx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	var (
@@ -153,7 +150,7 @@ func (cl *agentClient) serve(ctx context.Context, s *sioclient.Socket, log *wire
 		dead   bool
 	)
 	go func() {
-		if watchHeartbeat(wctx, s, log, t0) {
+		if watchHeartbeat(wctx, s, t0) {
 			deadMu.Lock()
 			dead = true
 			deadMu.Unlock()

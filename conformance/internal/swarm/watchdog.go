@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"socketlab/conformance/internal/sioclient"
-	"socketlab/conformance/internal/wirelog"
 )
 
 // wakeGrace is how long the watchdog lets the reader catch up once the
@@ -17,11 +16,10 @@ const wakeGrace = time.Second
 // watchHeartbeat reports whether the connection went dead by the
 // Engine.IO rule: “if the client does not receive a ping packet within
 // pingInterval + pingTimeout, then it SHOULD consider that the connection
-// is closed” (engine.io-protocol v4 §Heartbeat). sioclient answers pings
-// but does not expose them, so the pings are read from the connection's
-// own wire log (one log per connection, started at t0). It returns false
-// when the connection ends first or ctx ends.
-func watchHeartbeat(ctx context.Context, s *sioclient.Socket, log *wirelog.Log, t0 time.Time) bool {
+// is closed” (engine.io-protocol v4 §Heartbeat), counting from t0 (the
+// dial) until the first ping. It returns false when the connection ends
+// first or ctx ends.
+func watchHeartbeat(ctx context.Context, s *sioclient.Socket, t0 time.Time) bool {
 	open := s.Open()
 	window := time.Duration(open.PingInterval+open.PingTimeout) * time.Millisecond
 	if window <= 0 {
@@ -32,14 +30,14 @@ func watchHeartbeat(ctx context.Context, s *sioclient.Socket, log *wirelog.Log, 
 		if !waitFor(ctx, s, time.Until(last.Add(window))) {
 			return false
 		}
-		if p := lastPing(log, t0); p.After(last) {
+		if p := lastPing(s, t0); p.After(last) {
 			last = p
 			continue
 		}
 		if !waitFor(ctx, s, wakeGrace) {
 			return false
 		}
-		if p := lastPing(log, t0); p.After(last) {
+		if p := lastPing(s, t0); p.After(last) {
 			last = p
 			continue
 		}
@@ -61,14 +59,10 @@ func waitFor(ctx context.Context, s *sioclient.Socket, d time.Duration) bool {
 	}
 }
 
-// lastPing is the arrival of the latest ping ("2") in log, or t0.
-func lastPing(log *wirelog.Log, t0 time.Time) time.Time {
-	entries := log.Entries()
-	for i := len(entries) - 1; i >= 0; i-- {
-		e := entries[i]
-		if e.Dir == wirelog.In && e.Kind == "ws-text" && e.Data == "2" {
-			return t0.Add(e.At)
-		}
+// lastPing is the arrival of the latest ping, or t0 before the first.
+func lastPing(s *sioclient.Socket, t0 time.Time) time.Time {
+	if p := s.LastPing(); p.After(t0) {
+		return p
 	}
 	return t0
 }
