@@ -38,6 +38,7 @@ var run struct {
 	setup   error // why the run could not start; every case then errors
 	pair    *target.Pair
 	expect  string // the known-failures file, if any
+	workDir string // built binaries and data of a built-in target
 	once    sync.Once
 }
 
@@ -48,6 +49,9 @@ func TestMain(m *testing.M) {
 	browser.Shutdown() // the browser level's shared Chromium, if it started
 	if run.pair != nil {
 		run.pair.Stop()
+	}
+	if run.workDir != "" {
+		_ = os.RemoveAll(run.workDir) // the built binaries and the target's data
 	}
 	if len(run.results) > 0 {
 		rep := report.Run{Agent: run.cfg.Agent, Target: run.cfg.Target, Testee: run.cfg.Testee,
@@ -118,6 +122,7 @@ func startBuiltIn(cfg *suite.Config) error {
 		kind = "reference"
 	}
 	work, err := os.MkdirTemp("", "socketlab-conformance-")
+	run.workDir = work
 	if err != nil {
 		return err
 	}
