@@ -44,7 +44,6 @@ var run struct {
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	run.started = time.Now()
 	code := m.Run()
 	browser.Shutdown() // the browser level's shared Chromium, if it started
 	if run.pair != nil {

@@ -2,7 +2,6 @@ package engineio
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"socketlab/internal/syncbuf"
 	"socketlab/interop"
 )
 
@@ -56,25 +56,7 @@ type officialServer struct {
 	mu     sync.Mutex
 	lines  []string
 	signal chan struct{} // a line arrived
-	stderr lockedBuffer
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	stderr syncbuf.Buffer
 }
 
 // startOfficialServer starts the official server with opts (JSON), or

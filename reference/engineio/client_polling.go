@@ -291,9 +291,6 @@ func (c *Client) takePostLocked(spare []*Message) (batch []*Message, size int) {
 		clear(c.queue[:n])
 		c.queue = c.queue[n:]
 	}
-	for _, m := range batch {
-		c.queueBytes -= int64(len(m.data))
-	}
-	c.queueBytes = max(c.queueBytes, 0)
+	dequeued(&c.queueBytes, batch)
 	return batch, size
 }

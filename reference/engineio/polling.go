@@ -141,10 +141,7 @@ func (s *Session) takePollLocked(held bool) (batch []*Message, last bool) {
 			n++
 		}
 		batch = s.queue[:n:n]
-		for _, m := range batch {
-			s.queueBytes -= int64(len(m.data))
-		}
-		s.queueBytes = max(s.queueBytes, 0) // control packets were never counted
+		dequeued(&s.queueBytes, batch)
 		if n == len(s.queue) {
 			s.queue = nil
 		} else {

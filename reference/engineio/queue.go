@@ -29,3 +29,13 @@ func enqueue(queue *[]*Message, queuedBytes *int64, msgs []*Message, limit int, 
 	*queuedBytes += size
 	return true
 }
+
+// dequeued takes batch, just removed from a queue, off that queue's byte
+// count. Packets queued without enqueue (the open packet, pongs, close)
+// were never counted, so the count stops at zero.
+func dequeued(queuedBytes *int64, batch []*Message) {
+	for _, m := range batch {
+		*queuedBytes -= int64(len(m.data))
+	}
+	*queuedBytes = max(*queuedBytes, 0)
+}

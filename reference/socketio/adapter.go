@@ -44,7 +44,7 @@ func (a *adapter) addAll(s *Socket, rooms ...string) {
 		return // not (or no longer) connected
 	}
 	for _, room := range rooms {
-		if room == s.id || slices.Contains(s.rooms, room) {
+		if inRoomLocked(s, room) {
 			continue
 		}
 		s.rooms = append(s.rooms, room)
@@ -103,10 +103,7 @@ func (a *adapter) socketRooms(s *Socket) []string {
 func (a *adapter) has(s *Socket, room string) bool {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	if a.ids[s.id] != s {
-		return false
-	}
-	return room == s.id || slices.Contains(s.rooms, room)
+	return a.ids[s.id] == s && inRoomLocked(s, room)
 }
 
 func (a *adapter) roomSize(room string) int {
@@ -117,12 +114,6 @@ func (a *adapter) roomSize(room string) int {
 		n++
 	}
 	return n
-}
-
-func (a *adapter) size() int {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return len(a.ids)
 }
 
 // target selects sockets for a broadcast, the way socket.io's

@@ -1,8 +1,6 @@
 package socketio
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,12 +122,6 @@ func newRecoveryStore(opts RecoveryOptions) *recoveryStore {
 		sessions: make(map[string]*persistedSession),
 		live:     make(map[string]*Socket),
 	}
-}
-
-func randomToken(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // offset formats a sequence number as the opaque string clients echo.

@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"socketlab/reference/engineio"
-
 	"socketlab/reference/socketio/parser"
 )
 

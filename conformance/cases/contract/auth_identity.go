@@ -42,12 +42,7 @@ func authIdentitySpecs() []spec {
 }
 
 func runAUTH82(c *suite.C) error {
-	w, err := getWorld(c, "none")
-	if err != nil {
-		return err
-	}
-	e := newEnv(c)
-	s, err := e.connect("A-member", w.A.Member)
+	w, e, s, err := memberOfA(c)
 	if err != nil {
 		return err
 	}

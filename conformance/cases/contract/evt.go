@@ -289,12 +289,7 @@ func runEVT42(c *suite.C) error {
 }
 
 func runEVT43(c *suite.C) error {
-	w, err := getWorld(c, "none")
-	if err != nil {
-		return err
-	}
-	e := newEnv(c)
-	s, err := e.connect("A-member", w.A.Member)
+	w, e, s, err := memberOfA(c)
 	if err != nil {
 		return err
 	}

@@ -126,7 +126,7 @@ func runIO2(c *suite.C) error {
 	ref := w.sock("A-admin/ws").s
 	first := w.video("pattern.mp4")
 	// What the harness's socket of the same user received about the world.
-	want := trackedKeys(ref)
+	want := trackedKeys(ref.Events())
 	for _, r := range ref.Events() {
 		if r.Event == "server:announcement" {
 			if m, _ := objectArg(r); m != nil {

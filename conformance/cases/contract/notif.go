@@ -82,16 +82,9 @@ func runNOTIF2(c *suite.C) error {
 	}
 	for _, s := range w.live() {
 		count := map[string]int{}
-		for _, r := range s.s.Events() {
+		for _, r := range w.eventsOf(s) {
 			if r.Event == "notification:personal" {
 				count[videoIDOf(r)]++
-			}
-		}
-		if s.role == roleRecovery && w.recov.before != nil {
-			for _, r := range w.recov.before.Events() {
-				if r.Event == "notification:personal" {
-					count[videoIDOf(r)]++
-				}
 			}
 		}
 		for id, n := range count {

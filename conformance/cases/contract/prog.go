@@ -65,17 +65,6 @@ func runPROG1(c *suite.C) error {
 	return nil
 }
 
-// videoSeq returns s's video events about id.
-func videoSeq(s *sioclient.Socket, id string) []sioclient.Received {
-	var out []sioclient.Received
-	for _, r := range s.Events() {
-		if isVideoEvent(r) && videoIDOf(r) == id {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // seqText renders a sequence for a verdict.
 func seqText(seq []sioclient.Received) string {
 	var parts []string
@@ -128,10 +117,7 @@ func runPROG2(c *suite.C) error {
 	}
 	for _, s := range w.live() {
 		for _, v := range w.videosOf(s.tenant) {
-			seq := videoSeq(s.s, v.id)
-			if s.role == roleRecovery && w.recov.before != nil {
-				seq = append(videoSeq(w.recov.before, v.id), seq...)
-			}
+			seq := videoSeq(w.eventsOf(s), v.id)
 			if err := checkOrder(seq); err != nil {
 				return suite.Violationf("(10, metadata) first, progress strictly increasing, all stages before video:processed", "%s, video %s (%s): %v in %s",
 					s.name, v.id, v.fileName, err, seqText(seq))
@@ -148,10 +134,7 @@ func runPROG3(c *suite.C) error {
 	}
 	for _, s := range w.live() {
 		for _, v := range w.videosOf(s.tenant) {
-			seq := videoSeq(s.s, v.id)
-			if s.role == roleRecovery && w.recov.before != nil {
-				seq = append(videoSeq(w.recov.before, v.id), seq...)
-			}
+			seq := videoSeq(w.eventsOf(s), v.id)
 			terminals := 0
 			for i, r := range seq {
 				if r.Event == "video:processed" || r.Event == "video:failed" {
@@ -171,8 +154,7 @@ func runPROG3(c *suite.C) error {
 
 // terminalOf returns the uploader socket's terminal event of v.
 func (w *world) terminalOf(v *worldVideo) (sioclient.Received, bool) {
-	s := w.sock(map[string]string{"A": "A-admin/ws", "B": "B-admin/ws"}[v.tenant]).s
-	for _, r := range videoSeq(s, v.id) {
+	for _, r := range videoSeq(w.uploaderSocket(v).Events(), v.id) {
 		if r.Event == "video:processed" || r.Event == "video:failed" {
 			return r, true
 		}
@@ -249,12 +231,9 @@ func runPROG6(c *suite.C) error {
 		return err
 	}
 	for _, v := range w.videos {
-		ref := sequence(w.sock(map[string]string{"A": "A-admin/ws", "B": "B-admin/ws"}[v.tenant]).s, v.id)
+		ref := sequence(w.uploaderSocket(v).Events(), v.id)
 		for _, s := range w.live() {
-			got := sequence(s.s, v.id)
-			if s.role == roleRecovery && w.recov.before != nil {
-				got = append(sequence(w.recov.before, v.id), got...)
-			}
+			got := sequence(w.eventsOf(s), v.id)
 			switch {
 			case s.tenant != v.tenant && len(got) > 0:
 				return suite.Violationf("no socket outside the union receives the events", "%s (organization %s) received %d events of %s", s.name, s.tenant, len(got), v.id)

@@ -95,7 +95,7 @@ func runRECOV1(c *suite.C) error {
 	}
 	for _, v := range w.videosOf("A") {
 		want := w.keysAbout("A", v.id, false, "")
-		got := sequence(after, v.id)
+		got := sequence(after.Events(), v.id)
 		if strings.Join(want, "\n") != strings.Join(got, "\n") {
 			return suite.Violationf("video "+v.id+"'s events in order", "got %v, want %v", got, want)
 		}

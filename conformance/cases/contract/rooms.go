@@ -85,7 +85,7 @@ func runROOM1(c *suite.C) error {
 		var want, got []string
 		for _, v := range w.videosOf(s.tenant) {
 			want = append(want, w.keysAbout(s.tenant, v.id, false, "")...)
-			got = append(got, sequence(s.s, v.id)...)
+			got = append(got, sequence(s.s.Events(), v.id)...)
 		}
 		if len(want) == 0 {
 			return suite.Violationf("video events for the organization's uploads", "no socket of %s received any", s.tenant)
@@ -211,12 +211,7 @@ func identicalAcks(acks []ackObs) error {
 }
 
 func runROOM42(c *suite.C) error {
-	w, err := getWorld(c, "none")
-	if err != nil {
-		return err
-	}
-	e := newEnv(c)
-	s, err := e.connect("A-member", w.A.Member)
+	w, e, s, err := memberOfA(c)
 	if err != nil {
 		return err
 	}
@@ -301,12 +296,7 @@ func runROOM51(c *suite.C) error {
 }
 
 func runROOM52(c *suite.C) error {
-	w, err := getWorld(c, "none")
-	if err != nil {
-		return err
-	}
-	e := newEnv(c)
-	s, err := e.connect("A-member", w.A.Member)
+	w, e, s, err := memberOfA(c)
 	if err != nil {
 		return err
 	}

@@ -77,15 +77,10 @@ func corsOrigin(c *suite.C) (string, error) {
 	return c.Cfg.Origin, nil
 }
 
+// varyHas reports whether Vary names name or is "*".
 func varyHas(h http.Header, name string) bool {
-	for _, v := range h.Values("Vary") {
-		for _, f := range strings.Split(v, ",") {
-			if f = strings.TrimSpace(f); strings.EqualFold(f, name) || f == "*" {
-				return true
-			}
-		}
-	}
-	return false
+	vary := strings.Join(h.Values("Vary"), ",")
+	return listHas(vary, name) || listHas(vary, "*")
 }
 
 func runSEC1(c *suite.C) error {

@@ -52,8 +52,7 @@ func vidStateSpecs() []spec {
 func (w *world) lastState(v *worldVideo) (state, []state) {
 	st := uploadState
 	all := []state{st}
-	s := w.sock(map[string]string{"A": "A-admin/ws", "B": "B-admin/ws"}[v.tenant]).s
-	for _, r := range videoSeq(s, v.id) {
+	for _, r := range videoSeq(w.uploaderSocket(v).Events(), v.id) {
 		m, _ := objectArg(r)
 		st = stateAfter(st, r.Event, m)
 		all = append(all, st)

@@ -173,6 +173,18 @@ func getWorld(c *suite.C, conns ...string) (*world, error) {
 	return w, nil
 }
 
+// memberOfA waits for the shared run (none of its sockets' entries
+// attached) and connects a fresh socket "A-member" of A's member.
+func memberOfA(c *suite.C) (*world, *env, *sioclient.Socket, error) {
+	w, err := getWorld(c, "none")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	e := newEnv(c)
+	s, err := e.connect("A-member", w.A.Member)
+	return w, e, s, err
+}
+
 // maxAttached bounds the world entries copied into one case's log.
 const maxAttached = 600
 
@@ -382,7 +394,7 @@ func (w *world) run(ctx context.Context, cfg *suite.Config) error {
 	// notification (bounded by -process-timeout from now).
 	pctx, pcancel := context.WithTimeout(ctx, cfg.ProcessTimeout)
 	for _, v := range w.videos {
-		s := w.sock(map[string]string{"A": "A-admin/ws", "B": "B-admin/ws"}[v.tenant]).s
+		s := w.uploaderSocket(v)
 		if _, err := s.Wait(pctx, func(r sioclient.Received) bool {
 			return (r.Event == "video:processed" || r.Event == "video:failed") && videoIDOf(r) == v.id
 		}); err != nil {
@@ -452,6 +464,12 @@ func (w *world) sock(name string) *worldSocket {
 }
 
 func (w *world) attacker() *worldSocket { return w.sock("B-member/attacker") }
+
+// uploaderSocket is the socket of v's uploader that the world keeps on
+// WebSocket to the end.
+func (w *world) uploaderSocket(v *worldVideo) *sioclient.Socket {
+	return w.sock(map[string]string{"A": "A-admin/ws", "B": "B-admin/ws"}[v.tenant]).s
+}
 
 // live returns the world's sockets that are connected to the end: all but
 // the cut recovery socket, plus its recovered successor.
@@ -579,47 +597,46 @@ func (w *world) unsubscribe(ctx context.Context, s *worldSocket, arg, label stri
 // watchByGET reads GET /api/videos/{id} right after each video event the
 // uploader's socket receives (VID-3).
 func (w *world) watchByGET(ctx context.Context, api *rest.Client, token string, s *sioclient.Socket) {
-	last := map[string]state{}
-	for i := 0; ; i++ {
-		r, err := s.WaitFrom(ctx, i, func(r sioclient.Received) bool { return isVideoEvent(r) })
-		if err != nil {
-			return
-		}
-		i = r.Seq
-		id := videoIDOf(r)
-		payload, _ := objectArg(r)
-		prev, ok := last[id]
-		if !ok {
-			prev = uploadState
-		}
-		after := stateAfter(prev, r.Event, payload)
-		last[id] = after
+	w.watch(ctx, s, "GET /api/videos/{id}", func(id string) (state, string) {
 		gctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
 		resp, err := api.Get(gctx, "/api/videos/"+id, token)
-		cancel()
-		obs := readObs{video: id, via: "GET /api/videos/{id}", event: r.Event, after: after}
 		switch {
 		case err != nil:
-			obs.err = err.Error()
+			return state{}, err.Error()
 		case resp.Status != 200:
-			obs.err = resp.Summary()
-		default:
-			v, _ := parseVideo(resp.Body)
-			obs.read = stateOf(v)
+			return state{}, resp.Summary()
 		}
-		w.mu.Lock()
-		w.reads = append(w.reads, obs)
-		w.mu.Unlock()
-	}
+		v, _ := parseVideo(resp.Body)
+		return stateOf(v), ""
+	})
 }
 
 // watchBySubscribe subscribes again right after each video event the
 // subscriber receives (VID-3 through the ROOM-3 snapshot; subscribing
 // twice must be harmless).
 func (w *world) watchBySubscribe(ctx context.Context, s *sioclient.Socket) {
+	w.watch(ctx, s, "video:subscribe ack", func(id string) (state, string) {
+		actx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		args, err := s.EmitWithAck(actx, "video:subscribe", id)
+		if err != nil {
+			return state{}, err.Error()
+		}
+		if v, ok := ackVideo(args); ok {
+			return stateOf(v), ""
+		}
+		return state{}, "ack " + clip(rawArgs(args), 200)
+	})
+}
+
+// watch records, right after each video event s receives, what read
+// returns for the video (its state, or why there is none) beside the
+// state the events so far produced.
+func (w *world) watch(ctx context.Context, s *sioclient.Socket, via string, read func(id string) (state, string)) {
 	last := map[string]state{}
 	for i := 0; ; i++ {
-		r, err := s.WaitFrom(ctx, i, func(r sioclient.Received) bool { return isVideoEvent(r) })
+		r, err := s.WaitFrom(ctx, i, isVideoEvent)
 		if err != nil {
 			return
 		}
@@ -632,17 +649,8 @@ func (w *world) watchBySubscribe(ctx context.Context, s *sioclient.Socket) {
 		}
 		after := stateAfter(prev, r.Event, payload)
 		last[id] = after
-		actx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		args, err := s.EmitWithAck(actx, "video:subscribe", id)
-		cancel()
-		obs := readObs{video: id, via: "video:subscribe ack", event: r.Event, after: after}
-		if err != nil {
-			obs.err = err.Error()
-		} else if v, ok := ackVideo(args); ok {
-			obs.read = stateOf(v)
-		} else {
-			obs.err = "ack " + clip(rawArgs(args), 200)
-		}
+		obs := readObs{video: id, via: via, event: r.Event, after: after}
+		obs.read, obs.err = read(id)
 		w.mu.Lock()
 		w.reads = append(w.reads, obs)
 		w.mu.Unlock()
@@ -723,13 +731,4 @@ func (w *world) video(f string) *worldVideo {
 		}
 	}
 	return nil
-}
-
-func (w *world) tenantOfVideo(id string) string {
-	for _, v := range w.videos {
-		if v.id == id {
-			return v.tenant
-		}
-	}
-	return ""
 }

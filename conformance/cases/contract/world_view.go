@@ -42,10 +42,10 @@ func lineMember(l officialLine, key string) string {
 // video, announcements excluded (they cross organizations by design).
 var tracked = []string{"video:progress", "video:processed", "video:failed", "notification:personal"}
 
-// trackedKeys returns the keys of s's tracked events, in arrival order.
-func trackedKeys(s *sioclient.Socket) []string {
+// trackedKeys returns the keys of the tracked events among rs, in order.
+func trackedKeys(rs []sioclient.Received) []string {
 	var out []string
-	for _, r := range s.Events() {
+	for _, r := range rs {
 		if slices.Contains(tracked, r.Event) {
 			out = append(out, eventKey(r))
 		}
@@ -64,15 +64,33 @@ func (w *world) officialKeys(client string) []string {
 	return out
 }
 
-// sequence returns the keys of s's video events about id, in order.
-func sequence(s *sioclient.Socket, id string) []string {
-	var out []string
-	for _, r := range s.Events() {
+// videoSeq returns the video events among rs about id, in order.
+func videoSeq(rs []sioclient.Received, id string) []sioclient.Received {
+	var out []sioclient.Received
+	for _, r := range rs {
 		if isVideoEvent(r) && videoIDOf(r) == id {
-			out = append(out, eventKey(r))
+			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// sequence returns the keys of the video events among rs about id, in order.
+func sequence(rs []sioclient.Received, id string) []string {
+	var out []string
+	for _, r := range videoSeq(rs, id) {
+		out = append(out, eventKey(r))
+	}
+	return out
+}
+
+// eventsOf returns the events a live socket received; the recovered
+// socket's begin with those it had before the cut.
+func (w *world) eventsOf(s *worldSocket) []sioclient.Received {
+	if s.role == roleRecovery && w.recov.before != nil {
+		return append(w.recov.before.Events(), s.s.Events()...)
+	}
+	return s.s.Events()
 }
 
 // union returns keys in first-seen order without repeats.
@@ -136,13 +154,7 @@ func (w *world) expectedFor(t, user string) []string {
 
 // receivedBy returns a live socket's tracked keys; for the recovered
 // socket, what it had before the cut and after it together.
-func (w *world) receivedBy(s *worldSocket) []string {
-	keys := trackedKeys(s.s)
-	if s.role == roleRecovery && w.recov.before != nil {
-		keys = append(trackedKeys(w.recov.before), keys...)
-	}
-	return keys
-}
+func (w *world) receivedBy(s *worldSocket) []string { return trackedKeys(w.eventsOf(s)) }
 
 // worldIDs returns the set of the world's video ids per tenant.
 func (w *world) worldIDs() map[string]string {

@@ -1,7 +1,6 @@
 package engineio
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -190,13 +189,7 @@ func init() {
 			Requirement: `A POST body over the announced maxPayload MUST NOT be accepted (engine.io buffered any size until 4.0: a memory exhaustion); engine.io answers 413 Payload Too Large. Another 4xx meets the MUST without the status: NON-STRICT; a dropped connection is a refusal too (RFC 9110 §15.5.14 lets the server close) and is recorded.`,
 			Source:      "engine.io-protocol v4 §Handshake (maxPayload); CVE-2020-36048 (GHSA-j4f2-536g-r55m); docs/protocol.md §Errors (413)",
 			Steps:       []string{"polling handshake", "POST 4 + maxPayload bytes (Content-Length)", "expect 413"},
-			Run: func(c *suite.C) error {
-				s, err := handshake(c)
-				if err != nil {
-					return err
-				}
-				return oversize(c, s, false)
-			},
+			Run:         func(c *suite.C) error { return oversize(c, false) },
 		},
 		suite.Case{
 			ID: "EIO-SEC-10", Level: suite.LevelEngineIO, On: suite.Testee, Strength: suite.Must, Hostile: true,
@@ -204,13 +197,7 @@ func init() {
 			Requirement: `Without a Content-Length the limit still holds: a chunked POST growing past maxPayload MUST be cut off — 413, or the connection dropped once the limit is crossed.`,
 			Source:      "engine.io-protocol v4 §Handshake (maxPayload); CVE-2020-36048 (GHSA-j4f2-536g-r55m)",
 			Steps:       []string{"polling handshake", "POST 4 + maxPayload bytes with Transfer-Encoding: chunked", "expect 413 or a dropped connection"},
-			Run: func(c *suite.C) error {
-				s, err := handshake(c)
-				if err != nil {
-					return err
-				}
-				return oversize(c, s, true)
-			},
+			Run:         func(c *suite.C) error { return oversize(c, true) },
 		},
 		suite.Case{
 			ID: "EIO-SEC-11", Level: suite.LevelEngineIO, On: suite.Testee, Strength: suite.Must, Hostile: true,
@@ -219,7 +206,7 @@ func init() {
 			Source:      "CVE-2024-37890 (GHSA-3h5v-q93c-6h6q, ws: a request with more headers than server.maxHeadersCount crashes the server); RFC 6585 §5 (431)",
 			Steps:       []string{"raw polling handshake request with 2000 X-Filler headers", "expect an HTTP answer or a close", "expect a fresh handshake to work"},
 			Run: func(c *suite.C) error {
-				return manyHeaders(c, http.MethodGet, path+"?"+wire.EIOQuery(wire.Polling, ""), nil)
+				return manyHeaders(c, path+"?"+wire.EIOQuery(wire.Polling, ""), nil)
 			},
 		},
 		suite.Case{
@@ -229,7 +216,7 @@ func init() {
 			Source:      "CVE-2024-37890 (GHSA-3h5v-q93c-6h6q, ws < 8.17.1)",
 			Steps:       []string{"raw upgrade request with 2000 X-Filler headers", "expect a refusal, a close, or a 101", "expect a fresh handshake to work"},
 			Run: func(c *suite.C) error {
-				return manyHeaders(c, http.MethodGet, path+"?"+wire.EIOQuery(wire.WebSocket, ""), [][2]string{
+				return manyHeaders(c, path+"?"+wire.EIOQuery(wire.WebSocket, ""), [][2]string{
 					{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}, {"Sec-WebSocket-Version", "13"}})
 			},
 		},
@@ -379,12 +366,17 @@ func octetStream(c *suite.C, body []byte) error {
 	return suite.Violationf("200 ok or a 4xx", "HTTP %d %q", r.Status, r.Body)
 }
 
-// oversize posts a body one byte over maxPayload on a raw connection,
-// reading the answer while the body is still being written: a server that
-// answers 413 and closes early (RFC 9110 §15.5.14 allows it) resets the
-// connection once more bytes arrive, and a response not read by then is
-// lost. A refusal by a dropped connection meets the MUST; it is recorded.
-func oversize(c *suite.C, s *wire.Session, chunked bool) error {
+// oversize opens a polling session and posts a body one byte over its
+// maxPayload on a raw connection, reading the answer while the body is
+// still being written: a server that answers 413 and closes early (RFC 9110
+// §15.5.14 allows it) resets the connection once more bytes arrive, and a
+// response not read by then is lost. A refusal by a dropped connection
+// meets the MUST; it is recorded.
+func oversize(c *suite.C, chunked bool) error {
+	s, err := handshake(c)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := c.Within(reply(c))
 	defer cancel()
 	conn, err := wire.DialRaw(ctx, c.URL(), c.Log, "post")
@@ -394,16 +386,17 @@ func oversize(c *suite.C, s *wire.Session, chunked bool) error {
 	defer conn.Close()
 	body := []byte("4" + strings.Repeat("a", s.Open.MaxPayload))
 	headers := [][2]string{{"Content-Type", "text/plain;charset=UTF-8"}}
+	target := path + "?" + wire.EIOQuery(wire.Polling, s.SID())
 	var raw []byte
 	if chunked {
 		headers = append(headers, [2]string{"Transfer-Encoding", "chunked"})
-		raw = wire.BuildRequest(http.MethodPost, path+"?"+wire.EIOQuery(wire.Polling, s.SID()), conn.Host(), headers, nil)
+		raw = wire.BuildRequest(http.MethodPost, target, conn.Host(), headers, nil)
 		for chunk := range slices.Chunk(body, 64<<10) {
 			raw = fmt.Appendf(raw, "%x\r\n%s\r\n", len(chunk), chunk)
 		}
 		raw = append(raw, "0\r\n\r\n"...)
 	} else {
-		raw = wire.BuildRequest(http.MethodPost, path+"?"+wire.EIOQuery(wire.Polling, s.SID()), conn.Host(), headers, body)
+		raw = wire.BuildRequest(http.MethodPost, target, conn.Host(), headers, body)
 	}
 	written := make(chan error, 1)
 	go func() { written <- conn.Write(raw) }()
@@ -431,9 +424,9 @@ func oversize(c *suite.C, s *wire.Session, chunked bool) error {
 	return suite.NonStrict("refused with HTTP %d instead of 413", r.Status)
 }
 
-// manyHeaders sends a request with 2000 filler headers on a raw connection
-// and accepts any HTTP answer or a close; a 101 must lead to a session.
-func manyHeaders(c *suite.C, method, target string, extra [][2]string) error {
+// manyHeaders sends a GET with 2000 filler headers on a raw connection and
+// accepts any HTTP answer or a close; a fresh handshake must then work.
+func manyHeaders(c *suite.C, target string, extra [][2]string) error {
 	ctx, cancel := c.Within(reply(c))
 	defer cancel()
 	conn, err := wire.DialRaw(ctx, c.URL(), c.Log, "raw")
@@ -445,7 +438,7 @@ func manyHeaders(c *suite.C, method, target string, extra [][2]string) error {
 	for i := range 2000 {
 		headers = append(headers, [2]string{fmt.Sprintf("X-Filler-%d", i), "x"})
 	}
-	if err := conn.Write(wire.BuildRequest(method, target, conn.Host(), headers, nil)); err != nil {
+	if err := conn.Write(wire.BuildRequest(http.MethodGet, target, conn.Host(), headers, nil)); err != nil {
 		c.Observed("the server closed while the headers were sent: %v", err)
 		return nil
 	}
@@ -458,11 +451,6 @@ func manyHeaders(c *suite.C, method, target string, extra [][2]string) error {
 	default:
 		c.Observed("HTTP %d", r.Status)
 	}
-	_, err = step(c, func(ctx context.Context) (*wire.Session, error) {
-		return wire.OpenPolling(ctx, c.URL(), c.Log, wire.SessionOptions{Path: path})
-	})
-	if err != nil {
-		return fault("a fresh handshake to work afterwards", err)
-	}
-	return nil
+	_, err = handshake(c)
+	return err
 }

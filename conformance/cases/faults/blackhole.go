@@ -49,7 +49,7 @@ func healedCheck(transport string) string {
 	return "the old WebSocket is dead: a message sent on it is not echoed within a heartbeat (the server closed the session)"
 }
 
-// deathTimes is when each side declared the session dead, since the black
+// deathTime is when one side declared the session dead, since the black
 // hole started; ok is false for a side that did not within the wait.
 type deathTime struct {
 	after time.Duration

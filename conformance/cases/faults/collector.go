@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -82,25 +81,14 @@ func (k *collector) packets() []wire.Packet {
 
 // wireStep is stepOf for a raw packet.
 func wireStep(p wire.Packet, id string) string {
-	name := p.Event()
-	if !slices.Contains(videoEvents, name) {
-		return ""
-	}
 	var args []json.RawMessage
 	if json.Unmarshal(p.Data, &args) != nil || len(args) < 2 {
 		return ""
 	}
-	var body struct {
-		VideoID  string          `json:"videoId"`
-		Progress json.RawMessage `json:"progress"`
+	if vid, st := eventStep(p.Event(), args[1]); vid == id {
+		return st
 	}
-	if json.Unmarshal(args[1], &body) != nil || body.VideoID != id {
-		return ""
-	}
-	if name == "video:progress" {
-		return string(body.Progress)
-	}
-	return strings.TrimPrefix(name, "video:")
+	return ""
 }
 
 // isAck selects the ACK with id on the main namespace.

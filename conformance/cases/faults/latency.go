@@ -86,7 +86,7 @@ func upgradeUnderLatency(c *suite.C) error {
 	// sends (the polling GET was released, the WebSocket is not yet in use):
 	// the upload's events and an announcement start there, and must come
 	// out on the WebSocket, each once.
-	v, _, err := upload(c.Ctx, c, direct, o.AdminToken, calm)
+	v, _, err := upload(c, direct, o.AdminToken)
 	if err != nil {
 		ws.Close()
 		return err

@@ -13,19 +13,16 @@ import (
 // member's sockets get the organization's video events (ROOM-1) and no
 // personal notification, so what they must receive is exactly §6.
 type org struct {
-	ID                      string
-	Admin, Member           jwtmint.Identity
 	AdminToken, MemberToken string
 }
 
 func newOrg(c *suite.C) org {
 	m := jwtmint.New(c.Cfg.Secret)
-	o := org{ID: jwtmint.RandomID("org-")}
-	o.Admin = jwtmint.Identity{UserID: jwtmint.RandomID("u-"), OrgID: o.ID, Role: jwtmint.Admin}
-	o.Member = jwtmint.Identity{UserID: jwtmint.RandomID("u-"), OrgID: o.ID, Role: jwtmint.Member}
-	o.AdminToken = m.Token(o.Admin, time.Hour)
-	o.MemberToken = m.Token(o.Member, time.Hour)
-	return o
+	id := jwtmint.RandomID("org-")
+	token := func(role string) string {
+		return m.Token(jwtmint.Identity{UserID: jwtmint.RandomID("u-"), OrgID: id, Role: role}, time.Hour)
+	}
+	return org{AdminToken: token(jwtmint.Admin), MemberToken: token(jwtmint.Member)}
 }
 
 // auth is the CONNECT payload of contract AUTH-1.

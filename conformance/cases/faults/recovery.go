@@ -77,7 +77,7 @@ func recoveryStorm(c *suite.C) error {
 
 	var ids []string
 	uploadNext := func() error {
-		v, _, err := upload(c.Ctx, c, direct, o.AdminToken, calm)
+		v, _, err := upload(c, direct, o.AdminToken)
 		if err == nil {
 			ids = append(ids, v.ID)
 		}

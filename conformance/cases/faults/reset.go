@@ -50,7 +50,7 @@ func resetMidStages(c *suite.C) error {
 	if err != nil {
 		return blame("the CONNECT accepted through the proxy", err)
 	}
-	v, _, err := upload(c.Ctx, c, direct, o.AdminToken, calm)
+	v, _, err := upload(c, direct, o.AdminToken)
 	if err != nil {
 		return err
 	}
@@ -116,19 +116,15 @@ func resetMidStages(c *suite.C) error {
 			return suite.Violationf("10 → 40 → 70 → processed, each once, over the reset (contract RECOV-1)", "%s", joined(got))
 		}
 	}
-	if why, err := completed(c, snap, calm); err != nil {
+	if err := completed(c, snap, "the snapshot of the completed video (contract ROOM-3, VID-2)"); err != nil {
 		return err
-	} else if why != "" {
-		return suite.Violationf("the snapshot of the completed video (contract ROOM-3, VID-2)", "%s", why)
 	}
 	got, err := getVideo(c.Ctx, direct, o.MemberToken, v.ID)
 	if err != nil {
 		return err
 	}
-	if why, err := completed(c, got, calm); err != nil {
+	if err := completed(c, got, "GET /api/videos/"+v.ID+" is the completed video (contract VID-2)"); err != nil {
 		return err
-	} else if why != "" {
-		return suite.Violationf("GET /api/videos/"+v.ID+" is the completed video (contract VID-2)", "%s", why)
 	}
 	how := "a fresh session"
 	if recovered {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 
@@ -66,9 +67,5 @@ func joined(steps []string) string {
 	if len(steps) == 0 {
 		return "nothing"
 	}
-	s := steps[0]
-	for _, x := range steps[1:] {
-		s += " → " + x
-	}
-	return s
+	return strings.Join(steps, " → ")
 }

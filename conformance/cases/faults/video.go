@@ -23,11 +23,10 @@ type video struct {
 	StreamURL string    `json:"streamUrl"`
 }
 
-// upload posts the fixture name through api as token's owner and returns
-// the created video; anything but 201 with a video JSON is a violation of
-// REST-3.
-func upload(ctx context.Context, c *suite.C, api *rest.Client, token, name string) (video, *rest.Response, error) {
-	resp, err := api.Upload(ctx, token, rest.Upload{File: filepath.Join(c.Cfg.Fixtures, name), FileName: name, ContentType: "video/mp4"})
+// upload posts calm through api as token's owner and returns the created
+// video; anything but 201 with a video JSON is a violation of REST-3.
+func upload(c *suite.C, api *rest.Client, token string) (video, *rest.Response, error) {
+	resp, err := api.Upload(c.Ctx, token, rest.Upload{File: filepath.Join(c.Cfg.Fixtures, calm), FileName: calm, ContentType: "video/mp4"})
 	if err != nil {
 		return video{}, nil, err
 	}
@@ -38,26 +37,31 @@ func upload(ctx context.Context, c *suite.C, api *rest.Client, token, name strin
 	return v, resp, nil
 }
 
-// completed checks that v is the final state of a completed video of
-// fixture name (contract VID-2: status completed, progress 100, metadata of
-// VID-5); it returns "" when it is.
-func completed(c *suite.C, v video, name string) (string, error) {
-	want, err := expectedMetadata(c.Cfg.Fixtures, name)
+// completed checks that v is the final state of the upload of calm
+// (contract VID-2: status completed, progress 100, metadata of VID-5); when
+// it is not, the Violation of expected says what differs.
+func completed(c *suite.C, v video, expected string) error {
+	want, err := expectedMetadata(c.Cfg.Fixtures, calm)
 	if err != nil {
-		return "", err
+		return err
 	}
+	why := ""
 	switch {
 	case v.Status != "completed":
-		return fmt.Sprintf("status %q", v.Status), nil
+		why = fmt.Sprintf("status %q", v.Status)
 	case v.Progress != 100:
-		return fmt.Sprintf("progress %d", v.Progress), nil
+		why = fmt.Sprintf("progress %d", v.Progress)
 	case v.Metadata == nil:
-		return "metadata null", nil
+		why = "metadata null"
+	default:
+		if m := v.Metadata.mismatch(want); m != "" {
+			why = "metadata: " + m
+		}
 	}
-	if m := v.Metadata.mismatch(want); m != "" {
-		return "metadata: " + m, nil
+	if why != "" {
+		return suite.Violationf(expected, "%s", why)
 	}
-	return "", nil
+	return nil
 }
 
 // getVideo reads GET /api/videos/{id}.
@@ -114,20 +118,29 @@ func stepOf(r sioclient.Received, id string) string {
 // videoStep returns the video a §6 event is about and its step ("", "" for
 // any other packet).
 func videoStep(r sioclient.Received) (id, step string) {
-	if !r.IsEvent() || !slices.Contains(videoEvents, r.Event) || len(r.Args) == 0 {
+	if !r.IsEvent() || len(r.Args) == 0 {
+		return "", ""
+	}
+	return eventStep(r.Event, r.Args[0])
+}
+
+// eventStep decodes the event name and first argument of a §6 event: the
+// video it is about and its step ("", "" for any other event).
+func eventStep(event string, arg json.RawMessage) (id, step string) {
+	if !slices.Contains(videoEvents, event) {
 		return "", ""
 	}
 	var body struct {
 		VideoID  string          `json:"videoId"`
 		Progress json.RawMessage `json:"progress"`
 	}
-	if json.Unmarshal(r.Args[0], &body) != nil || body.VideoID == "" {
+	if json.Unmarshal(arg, &body) != nil || body.VideoID == "" {
 		return "", ""
 	}
-	if r.Event == "video:progress" {
+	if event == "video:progress" {
 		return body.VideoID, string(body.Progress)
 	}
-	return body.VideoID, strings.TrimPrefix(r.Event, "video:")
+	return body.VideoID, strings.TrimPrefix(event, "video:")
 }
 
 // steps returns, in arrival order over the sockets given oldest first, the
@@ -156,9 +169,9 @@ func terminal(id string) sioclient.Predicate {
 	}
 }
 
-// processed returns the decoded video:processed payload about id in s's
-// record (the first one).
-func processed(s *sioclient.Socket, id string) (video, bool) {
+// processed checks the first video:processed payload about id in s's
+// record: the completed video with the fixture's results (contract PROG-4).
+func processed(c *suite.C, s *sioclient.Socket, id string) error {
 	for _, r := range s.Events() {
 		if stepOf(r, id) == "processed" {
 			var body struct {
@@ -167,13 +180,14 @@ func processed(s *sioclient.Socket, id string) (video, bool) {
 				Metadata *metadata `json:"metadata"`
 			}
 			if json.Unmarshal(r.Args[0], &body) != nil {
-				return video{}, false
+				break
 			}
 			// The event carries no progress; VID-2 says 100 once processed.
-			return video{ID: body.VideoID, Status: body.Status, Progress: 100, Metadata: body.Metadata}, true
+			ev := video{ID: body.VideoID, Status: body.Status, Progress: 100, Metadata: body.Metadata}
+			return completed(c, ev, "video:processed with the fixture's results (contract PROG-4)")
 		}
 	}
-	return video{}, false
+	return suite.Violationf("a decodable video:processed payload", "none")
 }
 
 // badFrames returns the frames of s's record that the strict codec refused.

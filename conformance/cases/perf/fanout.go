@@ -111,11 +111,8 @@ func announcementFanOut(c *suite.C) error {
 		}
 	}
 	elapsed := time.Since(began)
-	p50, p99, maxD := quantiles(lat)
 	c.Measure("sockets", n)
-	c.Measure("latency_p50_ms", ms(p50))
-	c.Measure("latency_p99_ms", ms(p99))
-	c.Measure("latency_max_ms", ms(maxD))
+	p50, p99 := measureQuantiles(c, "latency", lat)
 	c.Measure("deliveries_per_s", int(float64(len(lat))/elapsed.Seconds()))
 	c.Observed("%d deliveries to %d sockets: p50 %.2f ms, p99 %.2f ms", len(lat), n, ms(p50), ms(p99))
 	return nil
@@ -197,11 +194,8 @@ func progressFanOut(c *suite.C) error {
 			}
 		}
 	}
-	p50, p99, maxD := quantiles(spread)
 	c.Measure("sockets", n)
-	c.Measure("spread_p50_ms", ms(p50))
-	c.Measure("spread_p99_ms", ms(p99))
-	c.Measure("spread_max_ms", ms(maxD))
+	p50, p99 := measureQuantiles(c, "spread", spread)
 	c.Measure("missed", missed)
 	c.Observed("%d deliveries, %d missed; spread p50 %.2f ms, p99 %.2f ms", len(spread), missed, ms(p50), ms(p99))
 	return nil

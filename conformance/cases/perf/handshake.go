@@ -49,10 +49,7 @@ func handshakeLatency(c *suite.C) error {
 				return err
 			}
 		}
-		p50, p99, maxD := quantiles(took)
-		c.Measure(transport+"_p50_ms", ms(p50))
-		c.Measure(transport+"_p99_ms", ms(p99))
-		c.Measure(transport+"_max_ms", ms(maxD))
+		measureQuantiles(c, transport, took)
 	}
 	c.Observed("%d handshakes per transport; see the measures", handshakes)
 	return nil

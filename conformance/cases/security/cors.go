@@ -49,7 +49,7 @@ func corsProbes(token string) []rest.Request {
 }
 
 func noWildcardWithCredentials(c *suite.C) error {
-	_, token := identity(c, jwtmint.Member)
+	token := newToken(c, jwtmint.Member)
 	client := rest.New(c.URL(), c.Log)
 	origins := append([]string{c.Cfg.Origin}, foreignOrigins...)
 	for _, origin := range origins {

@@ -12,10 +12,10 @@ import (
 	"socketlab/conformance/internal/suite"
 )
 
-// identity returns a fresh organization's user with a valid token.
-func identity(c *suite.C, role string) (jwtmint.Identity, string) {
+// newToken returns a valid token of a fresh organization's user with role.
+func newToken(c *suite.C, role string) string {
 	id := jwtmint.Identity{UserID: jwtmint.RandomID("u-"), OrgID: jwtmint.RandomID("org-"), Role: role}
-	return id, jwtmint.New(c.Cfg.Secret).Token(id, time.Hour)
+	return jwtmint.New(c.Cfg.Secret).Token(id, time.Hour)
 }
 
 // foreignOrigins are origins no sane allow-list holds.

@@ -2,7 +2,6 @@ package security
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -46,14 +45,14 @@ func init() {
 }
 
 func slowReaderHarmsNobody(c *suite.C) error {
-	_, stalledToken := identity(c, jwtmint.Member)
+	stalledToken := newToken(c, jwtmint.Member)
 	stalled, err := dialStalled(c, stalledToken)
 	if err != nil {
 		return err
 	}
 	defer stalled.Close()
 
-	_, observerToken := identity(c, jwtmint.Member)
+	observerToken := newToken(c, jwtmint.Member)
 	// The observer's 3000 announcements would make a 4 MB wire log: it
 	// records nothing, and the case reports counts and timings instead.
 	observer, err := sioclient.Dial(c.Ctx, c.URL(), map[string]any{"token": observerToken}, sioclient.Options{Name: "observer"})
@@ -63,7 +62,7 @@ func slowReaderHarmsNobody(c *suite.C) error {
 	if err != nil {
 		return err
 	}
-	_, adminToken := identity(c, jwtmint.Admin)
+	adminToken := newToken(c, jwtmint.Admin)
 
 	began := time.Now()
 	maxPost, err := postAnnouncements(c, adminToken)
@@ -172,33 +171,29 @@ func postAnnouncements(c *suite.C, token string) (time.Duration, error) {
 }
 
 // waitAllAnnouncements waits until the observer holds every announcement
-// exactly once.
+// exactly once, looking at each received packet once.
 func waitAllAnnouncements(ctx context.Context, observer *sioclient.Socket) error {
-	for {
-		seen := map[string]int{}
-		for _, ev := range observer.Events() {
-			if ev.Event != "server:announcement" {
-				continue
-			}
-			var body struct {
-				Message string `json:"message"`
-			}
-			if len(ev.Args) > 0 && json.Unmarshal(ev.Args[0], &body) == nil && len(body.Message) >= 6 {
-				seen[body.Message[:6]]++
-			}
+	seen := map[string]int{}
+	twice := ""
+	_, err := observer.Wait(ctx, func(r sioclient.Received) bool {
+		var body struct {
+			Message string `json:"message"`
 		}
-		for key, n := range seen {
-			if n > 1 {
-				return suite.Violationf("each announcement once", "announcement %s arrived %d times", key, n)
-			}
+		if !r.IsEvent() || r.Event != "server:announcement" || r.Arg(0, &body) != nil || len(body.Message) < 6 {
+			return false
 		}
-		if len(seen) >= announcements {
-			return nil
+		key := body.Message[:6]
+		seen[key]++
+		if seen[key] > 1 {
+			twice = key
 		}
-		select {
-		case <-ctx.Done():
-			return suite.Violationf(fmt.Sprintf("all %d announcements at the healthy observer", announcements), "%d arrived", len(seen))
-		case <-time.After(50 * time.Millisecond):
-		}
+		return twice != "" || len(seen) >= announcements
+	})
+	switch {
+	case twice != "":
+		return suite.Violationf("each announcement once", "announcement %s arrived %d times", twice, seen[twice])
+	case err != nil:
+		return suite.Violationf(fmt.Sprintf("all %d announcements at the healthy observer", announcements), "%d arrived", len(seen))
 	}
+	return nil
 }

@@ -31,7 +31,7 @@ func init() {
 }
 
 func foreignWebSocketRefused(c *suite.C) error {
-	_, token := identity(c, jwtmint.Member)
+	token := newToken(c, jwtmint.Member)
 	s, err := sioclient.Dial(c.Ctx, c.URL(), map[string]any{"token": token}, sioclient.Options{
 		Log: c.Log, Header: http.Header{"Origin": {"https://evil.socketlab.test"}}})
 	if s != nil {
@@ -52,7 +52,7 @@ func allowedWebSocketConnects(c *suite.C) error {
 	if c.Cfg.Origin == "" {
 		return suite.Skip("no allowed origin given (-origin)")
 	}
-	_, token := identity(c, jwtmint.Member)
+	token := newToken(c, jwtmint.Member)
 	s, err := sioclient.Dial(c.Ctx, c.URL(), map[string]any{"token": token}, sioclient.Options{
 		Log: c.Log, Header: http.Header{"Origin": {c.Cfg.Origin}}})
 	if s != nil {

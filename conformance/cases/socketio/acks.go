@@ -80,8 +80,7 @@ func init() {
 					return err
 				}
 				hostileSend(c, cl, `2abc["message-with-ack",1,"2",{"3":[false]}]`)
-				_, err = expectClosed(c, cl, "the connection closed")
-				return err
+				return expectClosed(c, cl, "the connection closed")
 			},
 		},
 		suite.Case{

@@ -29,10 +29,7 @@ func init() {
 		{"SIO-CONN-5", "CONNECT to a namespace without the trailing comma", "0/custom", "/custom", "{}",
 			"socket.io-protocol v5 §Packet encoding (the namespace ends the packet); test-suite “disconnect / should connect then disconnect from a custom namespace” (sends 40/custom)"},
 	} {
-		authEvent := fmt.Sprintf(`2["auth",%s]`, tc.auth)
-		if tc.ns != "/" {
-			authEvent = fmt.Sprintf(`2%s,["auth",%s]`, tc.ns, tc.auth)
-		}
+		authEvent := fmt.Sprintf(`%s["auth",%s]`, prefix(tc.ns), tc.auth)
 		suite.Register(suite.Case{
 			ID: tc.id, Level: suite.LevelSocketIO, On: suite.Testee, Strength: suite.Must, Title: tc.title,
 			Requirement: `“The server MUST respond with … a CONNECT packet if the connection is successful, with the session ID in the payload”: {"sid": <string>} and nothing else; the testee then emits "auth" with the CONNECT payload ({} when none).`,
@@ -167,13 +164,6 @@ func init() {
 			},
 		},
 	)
-}
-
-func nsPart(ns string) string {
-	if ns == "/" {
-		return ""
-	}
-	return ns + ","
 }
 
 // checkConnectReply checks a CONNECT answer on ns: payload {"sid": string}

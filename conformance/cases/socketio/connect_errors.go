@@ -65,8 +65,7 @@ func init() {
 					return err
 				}
 				hostileSend(c, cl, "abc")
-				_, err = expectClosed(c, cl, "the connection closed")
-				return err
+				return expectClosed(c, cl, "the connection closed")
 			},
 		},
 		suite.Case{
@@ -81,8 +80,7 @@ func init() {
 					return err
 				}
 				hostileSend(c, cl, `2["message","too early"]`)
-				_, err = expectClosed(c, cl, "the connection closed, the event unanswered")
-				return err
+				return expectClosed(c, cl, "the connection closed, the event unanswered")
 			},
 		},
 		suite.Case{
@@ -97,8 +95,7 @@ func init() {
 					return err
 				}
 				hostileSend(c, cl, `4{"message":"forged"}`)
-				_, err = expectClosed(c, cl, "the connection closed")
-				return err
+				return expectClosed(c, cl, "the connection closed")
 			},
 		},
 		suite.Case{

@@ -100,8 +100,7 @@ func init() {
 					return err
 				}
 				hostileSend(c, cl, "2{}")
-				_, err = expectClosed(c, cl, "the session ended (close packet or HTTP 400)")
-				return err
+				return expectClosed(c, cl, "the session ended (close packet or HTTP 400)")
 			},
 		},
 		suite.Case{

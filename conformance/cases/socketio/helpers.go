@@ -190,26 +190,36 @@ func binaryMarked(v any) any {
 	return v
 }
 
+// ended reports whether err says the target ended the connection (a
+// close, or a dropped connection), recording how.
+func ended(c *suite.C, err error) bool {
+	var closed *wire.ClosedError
+	switch {
+	case errors.As(err, &closed):
+		c.Observed("%s", closed)
+	case errors.Is(err, wire.ErrDropped):
+		c.Observed("%v", err)
+	default:
+		return false
+	}
+	return true
+}
+
 // expectClosed waits, bounded by reply(c), for the target to end the
-// connection, failing the case if a packet of the given kind comes first
-// — an echo of what should have been refused.
-func expectClosed(c *suite.C, cl *wire.SIO, expected string) (*wire.ClosedError, error) {
+// connection, failing the case if an EVENT or ACK comes first — an echo of
+// what should have been refused.
+func expectClosed(c *suite.C, cl *wire.SIO, expected string) error {
 	ctx, cancel := c.Within(reply(c))
 	defer cancel()
 	for {
 		p, err := cl.Next(ctx)
-		var closed *wire.ClosedError
 		switch {
-		case errors.As(err, &closed):
-			c.Observed("%s", closed)
-			return closed, nil
-		case errors.Is(err, wire.ErrDropped):
-			c.Observed("%v", err)
-			return &wire.ClosedError{Via: wire.ViaTCP}, nil
+		case ended(c, err):
+			return nil
 		case err != nil:
-			return nil, fault(expected, err)
+			return fault(expected, err)
 		case p.Type == codec.SIOEvent || p.Type == codec.SIOBinaryEvent || p.Type == codec.SIOAck || p.Type == codec.SIOBinaryAck:
-			return nil, suite.Violationf(expected, "the packet %q", p.Raw)
+			return suite.Violationf(expected, "the packet %q", p.Raw)
 		}
 		c.Logf("while waiting for the close: %q", p.Raw)
 	}
@@ -245,13 +255,8 @@ func closedOrServing(c *suite.C, cl *wire.SIO, ns string) (outcome, error) {
 	defer cancel()
 	for {
 		p, err := cl.Next(ctx)
-		var closed *wire.ClosedError
 		switch {
-		case errors.As(err, &closed):
-			c.Observed("%s", closed)
-			return closedConn, nil
-		case errors.Is(err, wire.ErrDropped):
-			c.Observed("%v", err)
+		case ended(c, err):
 			return closedConn, nil
 		case err != nil:
 			return 0, fault(expected, err)
@@ -269,11 +274,15 @@ func closedOrServing(c *suite.C, cl *wire.SIO, ns string) (outcome, error) {
 }
 
 // prefix is the packet prefix of an EVENT on ns ("2" or "2/ns,").
-func prefix(ns string) string {
+func prefix(ns string) string { return "2" + nsPart(ns) }
+
+// nsPart is how a packet names ns: nothing for the main namespace, else
+// "/ns,".
+func nsPart(ns string) string {
 	if ns == "/" || ns == "" {
-		return "2"
+		return ""
 	}
-	return "2" + ns + ","
+	return ns + ","
 }
 
 // placeholder is the JSON of a binary placeholder.

@@ -15,9 +15,9 @@ import (
 
 // launch starts a browser for the test; without Chromium or the client
 // bundle the test is skipped, except in CI (CI=true), where it fails.
-func launch(t *testing.T, origin string) *Browser {
+func launch(t *testing.T, opts Options) *Browser {
 	t.Helper()
-	b, err := Launch(Options{Origin: origin})
+	b, err := Launch(opts)
 	var unavailable *UnavailableError
 	if errors.As(err, &unavailable) {
 		if os.Getenv("CI") == "true" {
@@ -37,7 +37,7 @@ func launch(t *testing.T, origin string) *Browser {
 // that Origin, and the CDP offline switch takes the page off the network
 // and back.
 func TestPageRunsOnTheMappedOrigin(t *testing.T) {
-	b := launch(t, "http://allowed.socketlab.test")
+	b := launch(t, Options{Origin: "http://allowed.socketlab.test"})
 	origins := make(chan string, 8)
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origins <- r.Header.Get("Origin")
@@ -88,7 +88,7 @@ func TestPageRunsOnTheMappedOrigin(t *testing.T) {
 
 // TestNoOtherNameResolves: the browser reaches no host but the page's.
 func TestNoOtherNameResolves(t *testing.T) {
-	b := launch(t, "http://allowed.socketlab.test")
+	b := launch(t, Options{Origin: "http://allowed.socketlab.test"})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tab, err := b.NewTab(ctx, wirelog.New())
@@ -116,14 +116,7 @@ func TestTargetByNameIsReachable(t *testing.T) {
 		if reach {
 			opts.Reach = []string{byName}
 		}
-		b, err := Launch(opts)
-		var unavailable *UnavailableError
-		if errors.As(err, &unavailable) && os.Getenv("CI") != "true" {
-			t.Skip(err)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := launch(t, opts)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		tab, err := b.NewTab(ctx, wirelog.New())
 		if err != nil {

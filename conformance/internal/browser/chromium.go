@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"slices"
 	"sync"
@@ -14,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"socketlab/conformance/internal/target"
+	"socketlab/conformance/internal/wire"
 )
 
 // ChromiumPath is where Debian's chromium package puts the browser
@@ -77,7 +76,7 @@ func Launch(opts Options) (*Browser, error) {
 	}
 	var reach []string
 	for _, base := range opts.Reach {
-		hp, err := hostPort(base)
+		hp, err := wire.SplitBase(base)
 		if err != nil {
 			return nil, err
 		}
@@ -189,20 +188,4 @@ func Shutdown() {
 		shared.browser.Close()
 	}
 	shared.browser, shared.err, shared.opts = nil, nil, Options{}
-}
-
-// hostPort is the host:port a base URL's connections go to.
-func hostPort(base string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil || u.Hostname() == "" {
-		return "", fmt.Errorf("browser: %q is not a base URL", base)
-	}
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-	}
-	return net.JoinHostPort(u.Hostname(), port), nil
 }

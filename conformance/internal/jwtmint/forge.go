@@ -65,17 +65,6 @@ func (m *Minter) SignedHS256(header, payload any) string {
 	return ForgeHMAC(header, payload, SHA256, m.Secret)
 }
 
-// Resign replaces tok's signature by a correct HS256 signature of its
-// first two segments (for a token whose segments a case edited).
-func (m *Minter) Resign(tok string) string {
-	parts := strings.SplitN(tok, ".", 3)
-	if len(parts) < 2 {
-		return tok
-	}
-	input := parts[0] + "." + parts[1]
-	return input + "." + HMAC(SHA256, m.Secret, input)
-}
-
 // Parts splits a compact token into its decoded header and payload JSON
 // and its raw signature; ok is false unless it has exactly three
 // base64url segments.

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -94,7 +93,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	if r.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.Token)
 	}
-	c.Log.Add(wirelog.Out, "http-request", c.Conn, append([]byte(r.Method+" "+strings.TrimPrefix(u, c.Base)+headerText(req.Header)+"\n\n"), logBody...))
+	c.Log.Add(wirelog.Out, "http-request", c.Conn, append([]byte(r.Method+" "+strings.TrimPrefix(u, c.Base)+wirelog.HeaderLines(req.Header)+"\n\n"), logBody...))
 	start := time.Now()
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
@@ -108,7 +107,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	if isMedia(resp.Header.Get("Content-Type")) && len(shown) > 64 {
 		shown = []byte(fmt.Sprintf("<%d bytes of %s>", len(body), resp.Header.Get("Content-Type")))
 	}
-	c.Log.Add(wirelog.In, "http-response", c.Conn, append([]byte(resp.Status+headerText(resp.Header)+"\n\n"), shown...))
+	c.Log.Add(wirelog.In, "http-response", c.Conn, append([]byte(resp.Status+wirelog.HeaderLines(resp.Header)+"\n\n"), shown...))
 	if err != nil {
 		return out, err
 	}
@@ -184,21 +183,6 @@ func pairs(kv []string) http.Header {
 		h.Add(kv[i], kv[i+1])
 	}
 	return h
-}
-
-func headerText(h http.Header) string {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		for _, v := range h[k] {
-			b.WriteString("\n" + k + ": " + v)
-		}
-	}
-	return b.String()
 }
 
 // peek returns the first bytes of a reader without consuming them.

@@ -70,7 +70,7 @@ func (t *pollTransport) get(ctx context.Context, u string) ([]byte, error) {
 	for k, vs := range t.ep.header {
 		req.Header[k] = vs
 	}
-	t.ep.log.Add(wirelog.Out, "http-request", t.ep.conn, []byte("GET "+u+headerLines(t.ep.header)))
+	t.ep.log.Add(wirelog.Out, "http-request", t.ep.conn, []byte("GET "+u+wirelog.HeaderLines(t.ep.header)))
 	resp, err := t.client.Do(req)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func TestDialEmitAckBarrierClose(t *testing.T) {
 			if b, _ := json.Marshal(args); string(b) != `[1,"two"]` {
 				t.Fatalf("ack %s", b)
 			}
-			eventually(t, "a pong", func() bool { return contains(f.received(), "3") })
+			eventually(t, "a pong", func() bool { return slices.Contains(f.received(), "3") })
 			if err := s.Barrier(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +50,7 @@ func TestDialEmitAckBarrierClose(t *testing.T) {
 				t.Fatalf("first packet %q", got)
 			}
 			s.Close()
-			eventually(t, "a DISCONNECT", func() bool { return contains(f.received(), "41") })
+			eventually(t, "a DISCONNECT", func() bool { return slices.Contains(f.received(), "41") })
 			if len(log.Entries()) == 0 {
 				t.Fatal("nothing in the wire log")
 			}
@@ -93,7 +94,7 @@ func TestCutAndReconnect(t *testing.T) {
 		defer f.mu.Unlock()
 		return len(f.ended) == 1 && f.ended[0] == "abrupt"
 	})
-	if contains(f.received(), "41") {
+	if slices.Contains(f.received(), "41") {
 		t.Fatal("Cut sent a DISCONNECT")
 	}
 	back, err := s.Reconnect(ctx, map[string]any{"token": "t2"})

@@ -3,7 +3,6 @@ package sioclient
 import (
 	"context"
 	"io"
-	"net/http"
 	"sync"
 	"time"
 
@@ -28,7 +27,7 @@ const writeTimeout = 10 * time.Second
 // packet, which is the first text frame.
 func openWebSocket(ctx context.Context, ep endpoint, out sink) (*wsTransport, codec.Open, error) {
 	u := ep.url("ws", WebSocket, "")
-	ep.log.Add(wirelog.Out, "http-request", ep.conn, []byte("GET "+u+" (WebSocket upgrade)"+headerLines(ep.header)))
+	ep.log.Add(wirelog.Out, "http-request", ep.conn, []byte("GET "+u+" (WebSocket upgrade)"+wirelog.HeaderLines(ep.header)))
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 64 << 10, WriteBufferSize: 64 << 10}
 	ws, resp, err := d.DialContext(ctx, u, ep.header)
 	if err != nil {
@@ -122,15 +121,4 @@ func (t *wsTransport) cut() {
 		t.ep.log.Add(wirelog.Note, "tcp", t.ep.conn, []byte("cut: TCP connection closed without a close frame or DISCONNECT"))
 		_ = t.ws.UnderlyingConn().Close()
 	})
-}
-
-// headerLines renders the request headers a case set, for the wire log.
-func headerLines(h http.Header) string {
-	s := ""
-	for k, vs := range h {
-		for _, v := range vs {
-			s += "\n" + k + ": " + v
-		}
-	}
-	return s
 }

@@ -48,9 +48,6 @@ func (b *Backoff) Duration() time.Duration {
 // Reset starts over from Min, after a connection succeeded.
 func (b *Backoff) Reset() { b.attempts = 0 }
 
-// Attempts is how many delays were handed out since the last reset.
-func (b *Backoff) Attempts() int { return b.attempts }
-
 func (b *Backoff) random() float64 {
 	if b.Rand != nil {
 		return b.Rand()

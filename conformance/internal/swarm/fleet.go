@@ -43,7 +43,6 @@ type Fleet struct {
 	agents   []testcontainers.Container
 	mu       sync.Mutex
 	paused   map[int]bool
-	stopped  map[int]bool
 }
 
 // StartFleet builds the agent image (once per run) and starts K containers
@@ -57,7 +56,7 @@ func StartFleet(ctx context.Context, o FleetOptions) (*Fleet, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Fleet{Opts: o, Collector: col, paused: map[int]bool{}, stopped: map[int]bool{}}
+	f := &Fleet{Opts: o, Collector: col, paused: map[int]bool{}}
 	if f.provider, err = provider(o.Log); err != nil {
 		return f, err
 	}
@@ -135,18 +134,8 @@ func (f *Fleet) Stop(ctx context.Context, k int) error {
 	if err := f.agents[k].Stop(ctx, &now); err != nil {
 		return fmt.Errorf("stopping agent %d: %w", k, err)
 	}
-	f.mu.Lock()
-	f.stopped[k] = true
-	f.mu.Unlock()
 	f.Opts.Log.Notef("swarm: agent %d stopped", k)
 	return nil
-}
-
-// Stopped reports whether agent k was stopped.
-func (f *Fleet) Stopped(k int) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.stopped[k]
 }
 
 // Close thaws and removes every container and stops the collector.

@@ -102,19 +102,6 @@ func parseAddress(line string) (string, error) {
 	return "", fmt.Errorf("first stdout line %q has neither url nor port", line)
 }
 
-// Running reports whether the process is still alive.
-func (p *Process) Running() bool {
-	select {
-	case <-p.done:
-		return false
-	default:
-		return true
-	}
-}
-
-// Stderr returns the last 64 KiB the process wrote to stderr.
-func (p *Process) Stderr() string { return p.stderr.String() }
-
 // Stop sends SIGTERM, then SIGKILL after 5 s.
 func (p *Process) Stop() {
 	if p == nil || p.cmd.Process == nil {

@@ -170,9 +170,6 @@ func (s *Session) WS() *WS {
 	return s.ws
 }
 
-// Path is the endpoint the session talks to.
-func (s *Session) Path() string { return s.opts.Path }
-
 // PollRequest is a GET (or, with a body, a POST) for this session.
 func (s *Session) PollRequest(body []byte) Request {
 	r := Request{Path: s.opts.Path, Query: EIOQuery(Polling, s.Open.SID), Header: s.opts.Header}
@@ -339,15 +336,6 @@ func (s *Session) Post(ctx context.Context, body []byte) error {
 		return &UnexpectedError{Want: `the POST answered "ok" (engine.io-protocol v4 §Sending data)`, Got: string(printable(resp.Body))}
 	}
 	return nil
-}
-
-// SendRaw sends bytes the codec would not produce: one text frame over
-// WebSocket, one POST body over polling.
-func (s *Session) SendRaw(ctx context.Context, data []byte) error {
-	if ws := s.WS(); ws != nil {
-		return ws.Send(OpText, data)
-	}
-	return s.Post(ctx, data)
 }
 
 // BeginUpgrade starts the upgrade to WebSocket: it pauses the poller (the

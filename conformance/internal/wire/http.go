@@ -172,12 +172,7 @@ func Await(ctx context.Context, ch <-chan Result, what string) (*Response, error
 
 func requestText(method, target string, header http.Header, body []byte) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s %s", method, target)
-	for name, values := range header {
-		for _, v := range values {
-			fmt.Fprintf(&b, "\n%s: %s", name, v)
-		}
-	}
+	fmt.Fprintf(&b, "%s %s%s", method, target, wirelog.HeaderLines(header))
 	if len(body) > 0 {
 		b.WriteString("\n\n")
 		b.Write(printable(body))

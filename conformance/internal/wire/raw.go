@@ -82,23 +82,6 @@ func (c *RawConn) ReadResponse(ctx context.Context) (*Response, error) {
 	return out, nil
 }
 
-// WaitEOF waits until the target closes the connection, discarding what
-// it sends; a *TimeoutError if it stays open.
-func (c *RawConn) WaitEOF(ctx context.Context) error {
-	started := time.Now()
-	dl, ok := ctx.Deadline()
-	if !ok {
-		dl = time.Now().Add(time.Minute)
-	}
-	_ = c.conn.SetReadDeadline(dl)
-	n, err := io.Copy(io.Discard, c.br)
-	if isTimeout(err) {
-		return &TimeoutError{Waiting: "the target to close the connection", After: time.Since(started)}
-	}
-	c.log.Add(wirelog.In, "tcp", c.Name, fmt.Appendf(nil, "connection closed by the target after %d more bytes (%v)", n, err))
-	return nil
-}
-
 // Close ends the connection with a FIN.
 func (c *RawConn) Close() { _ = c.conn.Close() }
 
@@ -125,17 +108,4 @@ func BuildRequest(method, target, host string, headers [][2]string, body []byte)
 	b.WriteString("\r\n")
 	b.Write(body)
 	return b.Bytes()
-}
-
-// Exchange sends raw on a new connection and reads one response.
-func Exchange(ctx context.Context, base string, raw []byte, log *wirelog.Log, name string) (*Response, error) {
-	c, err := DialRaw(ctx, base, log, name)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	if err := c.Write(raw); err != nil {
-		return nil, err
-	}
-	return c.ReadResponse(ctx)
 }

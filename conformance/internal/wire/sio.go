@@ -195,31 +195,10 @@ func (c *SIO) Wait(ctx context.Context, what string, match func(Packet) bool) (P
 	}
 }
 
-// Collect gathers the next n packets for which match is true, in order,
-// discarding the others.
-func (c *SIO) Collect(ctx context.Context, n int, what string, match func(Packet) bool) ([]Packet, error) {
-	var out []Packet
-	for len(out) < n {
-		p, err := c.Wait(ctx, fmt.Sprintf("%s (%d of %d)", what, len(out)+1, n), match)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
 // WaitEvent waits for the event name on ns.
 func (c *SIO) WaitEvent(ctx context.Context, ns, name string) (Packet, error) {
 	return c.Wait(ctx, fmt.Sprintf("event %q on %s", name, ns), func(p Packet) bool {
 		return p.Namespace == ns && p.Event() == name
-	})
-}
-
-// WaitAck waits for the ACK (or BINARY_ACK) with id on ns.
-func (c *SIO) WaitAck(ctx context.Context, ns string, id uint64) (Packet, error) {
-	return c.Wait(ctx, fmt.Sprintf("the ack %d on %s", id, ns), func(p Packet) bool {
-		return p.Namespace == ns && (p.Type == codec.SIOAck || p.Type == codec.SIOBinaryAck) && p.ID != nil && *p.ID == id
 	})
 }
 

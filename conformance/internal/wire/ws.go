@@ -361,26 +361,6 @@ func (w *WS) NextEvent(ctx context.Context) (Event, error) {
 	return ev, err
 }
 
-// WaitFor returns the first data message for which match is true,
-// discarding the others.
-func (w *WS) WaitFor(ctx context.Context, what string, match func(Event) bool) (Event, error) {
-	started := time.Now()
-	for {
-		ev, err := w.Next(ctx)
-		if err != nil {
-			var te *TimeoutError
-			if errors.As(err, &te) {
-				te.Waiting = what
-				te.After = time.Since(started)
-			}
-			return ev, err
-		}
-		if match(ev) {
-			return ev, nil
-		}
-	}
-}
-
 // WaitClosed discards events until the connection ends and returns how:
 // a *ClosedError (nil error) or the *ProtocolError that ended it; a
 // *TimeoutError if it is still open when ctx ends.
@@ -396,9 +376,6 @@ func (w *WS) WaitClosed(ctx context.Context) (*ClosedError, error) {
 	}
 	return nil, err
 }
-
-// Ended reports, without waiting, how the connection ended, if it did.
-func (w *WS) Ended() (error, bool) { return w.events.finished() }
 
 // WriteFrame writes f as is (masked with f.Key when f.Masked).
 func (w *WS) WriteFrame(f Frame) error {
@@ -459,12 +436,4 @@ func (w *WS) Close() {
 	w.closing = true
 	w.wmu.Unlock()
 	_ = w.conn.Close()
-}
-
-// Reset ends the TCP connection with a RST instead of a FIN.
-func (w *WS) Reset() {
-	if tc, ok := w.conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-	w.Close()
 }

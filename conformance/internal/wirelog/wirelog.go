@@ -6,8 +6,12 @@ package wirelog
 
 import (
 	"fmt"
+	"maps"
+	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -83,4 +87,16 @@ func (l *Log) Entries() []Entry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]Entry(nil), l.entries...)
+}
+
+// HeaderLines renders headers for an entry: "\nName: value" per value,
+// names sorted so that the same request always logs the same way.
+func HeaderLines(h http.Header) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[k] {
+			b.WriteString("\n" + k + ": " + v)
+		}
+	}
+	return b.String()
 }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"socketlab/reference/app/apptest"
 )
 
 // endlessFFmpeg writes a wrapper around the real ffmpeg that reads its
@@ -62,7 +64,7 @@ func runAsync(ctx context.Context, p *Processor, file, work string, progress fun
 // TestRunCancelKillsFFmpeg: cancelling the context during the analysis
 // kills ffmpeg and Run returns at once.
 func TestRunCancelKillsFFmpeg(t *testing.T) {
-	real, _ := requireFFmpeg(t)
+	real, _ := apptest.RequireFFmpeg(t)
 	wrapper, pids := endlessFFmpeg(t, real)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -102,7 +104,7 @@ func TestRunCancelKillsFFmpeg(t *testing.T) {
 
 // TestRunTimeout: Processor.Timeout bounds the whole Run.
 func TestRunTimeout(t *testing.T) {
-	real, _ := requireFFmpeg(t)
+	real, _ := apptest.RequireFFmpeg(t)
 	wrapper, pids := endlessFFmpeg(t, real)
 	const timeout = 2 * time.Second
 	start := time.Now()

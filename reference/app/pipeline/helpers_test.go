@@ -3,9 +3,7 @@ package pipeline
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 
@@ -16,22 +14,6 @@ import (
 const fixtureDir = "../testdata"
 
 func fixture(name string) string { return filepath.Join(fixtureDir, name) }
-
-// requireFFmpeg returns the paths of ffmpeg and ffprobe. Without them it
-// skips the test, or fails it when CI=true: CI must run these tests.
-func requireFFmpeg(t testing.TB) (ffmpeg, ffprobe string) {
-	t.Helper()
-	ffmpeg, err1 := exec.LookPath("ffmpeg")
-	ffprobe, err2 := exec.LookPath("ffprobe")
-	if err1 == nil && err2 == nil {
-		return ffmpeg, ffprobe
-	}
-	if ci, err := strconv.ParseBool(os.Getenv("CI")); err == nil && ci {
-		t.Fatalf("ffmpeg and ffprobe are not in PATH and CI=true: CI must install ffmpeg (Debian: apt-get install -y ffmpeg)")
-	}
-	t.Skipf("ffmpeg and ffprobe are not in PATH: skipping; to run this test, apt-get install ffmpeg (with CI=true this is a failure)")
-	return "", ""
-}
 
 var (
 	fixturesOnce sync.Once

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"socketlab/reference/app"
 )
 
 // Metadata describes a video as ffprobe measures it (contract VID-5).
@@ -44,26 +46,19 @@ type Stage string
 
 // The stages, in the order Run goes through them.
 const (
-	StageMetadata    Stage = "metadata"
-	StageThumbnail   Stage = "thumbnail"
-	StageSensitivity Stage = "sensitivity"
+	StageMetadata    Stage = app.StageMetadata
+	StageThumbnail   Stage = app.StageThumbnail
+	StageSensitivity Stage = app.StageSensitivity
 )
 
 // Stages lists the stages in order.
 var Stages = []Stage{StageMetadata, StageThumbnail, StageSensitivity}
 
 // Progress is the `progress` that announces the stage: 10, 40 or 70 (0 for
-// an unknown stage).
+// an unknown stage), as app.StageProgress gives it.
 func (s Stage) Progress() int {
-	switch s {
-	case StageMetadata:
-		return 10
-	case StageThumbnail:
-		return 40
-	case StageSensitivity:
-		return 70
-	}
-	return 0
+	p, _ := app.StageProgress(string(s))
+	return p
 }
 
 // Result is what Run produces.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"socketlab/reference/app/apptest"
 )
 
 // requireMetadata compares md with what fixtures.json says of the fixture,
@@ -50,7 +52,7 @@ func requireThumbnail(t *testing.T, path, workDir string, md Metadata) {
 }
 
 func TestRunCalm(t *testing.T) {
-	requireFFmpeg(t)
+	apptest.RequireFFmpeg(t)
 	t.Parallel()
 	var log progressLog
 	work := t.TempDir()
@@ -66,7 +68,7 @@ func TestRunCalm(t *testing.T) {
 }
 
 func TestRunFlashing(t *testing.T) {
-	requireFFmpeg(t)
+	apptest.RequireFFmpeg(t)
 	t.Parallel()
 	var log progressLog
 	work := t.TempDir()
@@ -101,7 +103,7 @@ func TestResultJSON(t *testing.T) {
 // TestRunRejects: a corrupt or non-video file fails at the metadata stage,
 // which is the only stage announced, with a clear reason and cause.
 func TestRunRejects(t *testing.T) {
-	requireFFmpeg(t)
+	apptest.RequireFFmpeg(t)
 	empty := filepath.Join(t.TempDir(), "empty.mp4")
 	require.NoError(t, os.WriteFile(empty, nil, 0o600))
 	tests := []struct {
@@ -139,7 +141,7 @@ func TestRunRejects(t *testing.T) {
 
 // TestRunFormats: a container outside Processor.Formats is not opened.
 func TestRunFormats(t *testing.T) {
-	requireFFmpeg(t)
+	apptest.RequireFFmpeg(t)
 	t.Parallel()
 	_, err := (&Processor{Formats: []string{"matroska"}}).Run(context.Background(), fixture("calm.mp4"), t.TempDir(), nil)
 	var pe *ProcessingError
@@ -181,7 +183,7 @@ func TestRunCanceledBefore(t *testing.T) {
 // TestRunConcurrent: one Processor runs several videos at once (run with
 // -race).
 func TestRunConcurrent(t *testing.T) {
-	requireFFmpeg(t)
+	apptest.RequireFFmpeg(t)
 	t.Parallel()
 	p := &Processor{}
 	files := []string{"calm.mp4", "flashing.mp4", "calm.mp4", "corrupt.mp4"}
@@ -224,7 +226,7 @@ func TestProcessingErrorUnwrap(t *testing.T) {
 // TestRunOddFileNames: file names reach the tools as names, never as
 // options, protocols or patterns.
 func TestRunOddFileNames(t *testing.T) {
-	requireFFmpeg(t)
+	apptest.RequireFFmpeg(t)
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "-y concat:a|b %d")
 	require.NoError(t, os.Mkdir(dir, 0o755))

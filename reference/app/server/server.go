@@ -92,7 +92,6 @@ type Server struct {
 	api  *apphttp.Handler
 
 	srv     *http.Server
-	ln      net.Listener
 	url     string
 	origins []string
 	cancel  context.CancelFunc
@@ -148,7 +147,6 @@ func (s *Server) Open(ln net.Listener) error {
 			return fmt.Errorf("server: %w", err)
 		}
 	}
-	s.ln = ln
 	s.url = "http://" + ln.Addr().String()
 	s.origins = append([]string{s.url}, s.cfg.AllowedOrigins...)
 	s.origins = slices.Compact(s.origins)
@@ -191,14 +189,6 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // URL is the server's base URL, http://<host:port>, once open.
 func (s *Server) URL() string { return s.url }
-
-// Handler returns the server's router (nil before Open).
-func (s *Server) Handler() http.Handler {
-	if s.srv == nil {
-		return nil
-	}
-	return s.srv.Handler
-}
 
 func (s *Server) build() {
 	recovery := s.cfg.Recovery == nil || *s.cfg.Recovery

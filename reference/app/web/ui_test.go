@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,24 +17,13 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"socketlab/reference/app/apptest"
 	"socketlab/reference/app/server"
 )
 
 // processing bounds the whole processing of a small clip, race detector
 // and busy CI machine included.
 const processing = 60 * time.Second
-
-func needFFmpeg(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is required in CI: %v", tool, err)
-			}
-			t.Skipf("%s not found: %v", tool, err)
-		}
-	}
-}
 
 // startApp runs the assembled reference app in dev mode on 127.0.0.1:0,
 // its data in a fresh folder, behind a cutProxy. The browser opens the
@@ -140,7 +128,7 @@ func screenshot(t *testing.T, tb context.Context, dir, name string) {
 // through the page; both acme tabs watch it being processed live, Carol's
 // never hears of it.
 func TestUIEndToEnd(t *testing.T) {
-	needFFmpeg(t)
+	apptest.RequireFFmpeg(t)
 	browser := startBrowser(t)
 	url, proxy := startApp(t)
 	clip, err := filepath.Abs("../testdata/calm.mp4")

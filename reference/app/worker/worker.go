@@ -13,10 +13,9 @@
 // # Finding a video by id
 //
 // app.Queue.Enqueue carries only the video id, and app.VideoService has no
-// lookup without the organization id. A job therefore finds its video with
-// an optional method of the VideoService, [VideoFinder], when present, and
-// otherwise by scanning VideoService.ListProcessing for the id. A video
-// that is not processing any more (or does not exist) is skipped silently.
+// lookup without the organization id. A job therefore finds its video by
+// scanning VideoService.ListProcessing for the id. A video that is not
+// processing any more (or does not exist) is skipped silently.
 // The organization id found at the start of the job is then used with
 // FindVideo to re-read the stored state before every event.
 //
@@ -58,13 +57,6 @@ var (
 // implements it.
 type Processor interface {
 	Run(ctx context.Context, videoPath, workDir string, progress func(stage pipeline.Stage, percent int)) (*pipeline.Result, error)
-}
-
-// VideoFinder is an optional method of the app.VideoService: a lookup by
-// id alone, in any organization. When the Config's Videos has it, jobs use
-// it instead of scanning ListProcessing.
-type VideoFinder interface {
-	FindVideoByID(ctx context.Context, id string) (*app.Video, error)
 }
 
 // Config configures a Pool. Videos, Events, Storage and Processor are
@@ -259,19 +251,6 @@ func (p *Pool) work(ctx context.Context) {
 // find returns the processing video id, or nil when it is not processing
 // (terminal or unknown).
 func (p *Pool) find(ctx context.Context, id string) (*app.Video, error) {
-	if f, ok := p.cfg.Videos.(VideoFinder); ok {
-		v, err := f.FindVideoByID(ctx, id)
-		if errors.Is(err, app.ErrNotFound) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if v.Status != app.VideoProcessing {
-			return nil, nil
-		}
-		return v, nil
-	}
 	videos, err := p.cfg.Videos.ListProcessing(ctx)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"socketlab/reference/app"
+	"socketlab/reference/app/apptest"
 	"socketlab/reference/app/pipeline"
 	"socketlab/reference/app/sqlite"
 	"socketlab/reference/app/worker"
@@ -416,14 +416,7 @@ func TestRestart(t *testing.T) {
 }
 
 func TestEndToEnd(t *testing.T) {
-	for _, tool := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is required in CI: %v", tool, err)
-			}
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	apptest.RequireFFmpeg(t)
 	e := newEnv(t)
 	p := e.pool(t, &pipeline.Processor{Timeout: time.Minute}, 2)
 	p.Start(context.Background())

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"socketlab/reference/app/apptest"
 )
 
 // TestFlashingClipIsFlagged: the flashing fixture (full-frame black and
@@ -13,7 +15,7 @@ import (
 // and comes out flagged (contract VID-7), the same in the event that both
 // members of the organization receive and in the REST answer.
 func TestFlashingClipIsFlagged(t *testing.T) {
-	needFFmpeg(t)
+	apptest.RequireFFmpeg(t)
 	url := startServer(t)
 	alice, bob := login(t, url, "alice"), login(t, url, "bob")
 	recorders := []*recorder{connect(t, url, "alice", alice), connect(t, url, "bob", bob)}

@@ -10,7 +10,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 
 	"socketlab/internal/syncbuf"
 	"socketlab/reference/app"
+	"socketlab/reference/app/apptest"
 	apphttp "socketlab/reference/app/http"
 	"socketlab/reference/app/sqlite"
 	"socketlab/reference/socketio/client"
@@ -30,18 +30,6 @@ const (
 	deadline = 30 * time.Second
 	testdata = "../../app/testdata"
 )
-
-func needFFmpeg(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is required in CI: %v", tool, err)
-			}
-			t.Skipf("%s not found: %v", tool, err)
-		}
-	}
-}
 
 // startServer runs run() on 127.0.0.1:0 in a goroutine and returns the URL it
 // printed. The server is stopped, through its context, at the end of the test.
@@ -268,7 +256,7 @@ func about(evs []event, id string) []event {
 }
 
 func TestEndToEnd(t *testing.T) {
-	needFFmpeg(t)
+	apptest.RequireFFmpeg(t)
 	url := startServer(t)
 	alice, bob, carol := login(t, url, "alice"), login(t, url, "bob"), login(t, url, "carol")
 	ra := connect(t, url, "alice", alice)
@@ -398,7 +386,7 @@ func TestEndToEnd(t *testing.T) {
 // same data. The state is written directly rather than by racing a
 // shutdown against ffprobe, so the case is always exercised.
 func TestRestartResumes(t *testing.T) {
-	needFFmpeg(t)
+	apptest.RequireFFmpeg(t)
 	dir := t.TempDir()
 	id := seedInterruptedVideo(t, dir, filepath.Join(testdata, "calm.mp4"))
 
